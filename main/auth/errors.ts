@@ -1,0 +1,69 @@
+/**
+ * Every failure the core reports carries one of these codes. They are stable:
+ * the UI maps them to words, tests assert on them, and they cross IPC as-is.
+ */
+export const AUTH_ERROR_CODES = [
+  'config_invalid',
+  'discovery_failed',
+  'provider_unsupported',
+  'issuer_mismatch',
+  'browser_open_failed',
+  'flow_superseded',
+  'flow_cancelled',
+  'flow_expired',
+  'no_pending_flow',
+  'state_mismatch',
+  'callback_invalid',
+  'iss_mismatch',
+  'authorization_denied',
+  'authorization_error',
+  'token_request_failed',
+  'token_rejected',
+  'token_response_invalid',
+  'id_token_invalid',
+  'clock_skew',
+  'network_error',
+  'session_ended',
+  'keychain_unavailable',
+  'not_signed_in',
+  'userinfo_invalid',
+  'api_not_allowed',
+  'internal_error',
+] as const;
+
+export type AuthErrorCode = (typeof AUTH_ERROR_CODES)[number];
+
+/** Codes after which trying the same operation again can succeed without the user changing anything. */
+const RETRYABLE: ReadonlySet<AuthErrorCode> = new Set<AuthErrorCode>([
+  'discovery_failed',
+  'token_request_failed',
+  'network_error',
+  'browser_open_failed',
+]);
+
+export class AuthError extends Error {
+  override readonly name = 'AuthError';
+  readonly code: AuthErrorCode;
+
+  constructor(code: AuthErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.code = code;
+    // The cause may be a library error that holds a response body; keep it
+    // reachable for debugging but out of enumeration so a log never prints it.
+    if (options && 'cause' in options) {
+      Object.defineProperty(this, 'cause', { enumerable: false, value: options.cause });
+    }
+  }
+
+  get retryable(): boolean {
+    return RETRYABLE.has(this.code);
+  }
+
+  toJSON(): { code: AuthErrorCode; message: string } {
+    return { code: this.code, message: this.message };
+  }
+}
+
+export function isAuthError(value: unknown): value is AuthError {
+  return value instanceof AuthError;
+}
