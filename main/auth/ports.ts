@@ -48,7 +48,14 @@ export interface AuthService {
   cancelSignIn(): void;
   /** Takes any URL the OS hands the app; false (and nothing changed) when it is not a redirect for this app. */
   handleRedirect(url: string): Promise<boolean>;
+  /** Signs out locally at once; revocation and the browser logout are best effort. */
   signOut(): Promise<void>;
+  /** Restores the session from the keychain without the browser, if a refresh token is stored. */
+  restore(): Promise<void>;
+  /** Call when the machine wakes from sleep: refreshes if the access token is due. */
+  resume(): void;
+  /** Calls an allow-listed API with the access token; the token never leaves the core. */
+  callApi(request: ApiRequest): Promise<ApiResponse>;
   getSession(): SessionState;
   onSessionChange(listener: SessionListener): () => void;
   /** Claims from the userinfo endpoint; their `sub` must equal the ID token's. */

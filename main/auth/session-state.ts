@@ -21,6 +21,7 @@ export interface SessionError {
 export type SessionState =
   | { readonly status: 'signed-out'; readonly error?: SessionError }
   | { readonly status: 'signing-in' }
+  | { readonly status: 'restoring' }
   | {
       readonly status: 'signed-in';
       readonly user: UserClaims;
@@ -28,6 +29,8 @@ export type SessionState =
       readonly expiresAt: number;
       /** Something the user should know that does not end the session (e.g. no keychain). */
       readonly warning?: SessionError;
+      /** True while the provider cannot be reached to refresh: the session goes on, the UI may say it is offline. */
+      readonly stale?: boolean;
     }
   | { readonly status: 'error'; readonly error: SessionError };
 
