@@ -26,6 +26,7 @@ export const AUTH_ERROR_CODES = [
   'session_ended',
   'keychain_unavailable',
   'not_signed_in',
+  'already_signed_in',
   'userinfo_invalid',
   'api_not_allowed',
   'internal_error',

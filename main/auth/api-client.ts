@@ -1,0 +1,58 @@
+import type { AuthConfig } from './config';
+import { AuthError } from './errors';
+import type { ApiRequest, ApiResponse } from './ports';
+
+/** API bodies shown in the UI; anything larger is cut (the bounded fetch refuses past its own limit). */
+const MAX_API_TEXT = 256 * 1024;
+
+/**
+ * True when `target` lies under one of the allowed base URLs: same origin,
+ * and a path that continues the base path at a segment boundary. Parsed with
+ * URL, never compared as strings, so `https://api.example.com.evil` and
+ * `https://api.example.com/v1/../admin` do not pass.
+ */
+export function isAllowedApiUrl(target: URL, allowed: readonly string[]): boolean {
+  if (target.username !== '' || target.password !== '') return false;
+  return allowed.some((entry) => {
+    const base = new URL(entry);
+    if (base.origin !== target.origin) return false;
+    const prefix = base.pathname.endsWith('/') ? base.pathname : `${base.pathname}/`;
+    return target.pathname === base.pathname || target.pathname.startsWith(prefix);
+  });
+}
+
+export function parseApiUrl(request: ApiRequest, config: AuthConfig): URL {
+  let url: URL;
+  try {
+    url = new URL(request.url);
+  } catch {
+    throw new AuthError('api_not_allowed', 'The API address is not a valid URL.');
+  }
+  if (!isAllowedApiUrl(url, config.apiBaseUrls)) {
+    throw new AuthError('api_not_allowed', `The app is not configured to call ${url.origin}${url.pathname}.`);
+  }
+  return url;
+}
+
+/** One call with the access token in the Authorization header (RFC 6750 §2.1), never in the URL. */
+export async function sendApiRequest(http: typeof fetch, url: URL, request: ApiRequest, accessToken: string): Promise<ApiResponse> {
+  const headers: Record<string, string> = { authorization: `Bearer ${accessToken}`, accept: 'application/json, text/plain;q=0.9' };
+  let body: string | undefined;
+  if (request.body !== undefined) {
+    headers['content-type'] = 'application/json';
+    body = JSON.stringify(request.body);
+  }
+  // redirect: 'manual' so the token is never replayed to wherever a redirect points.
+  const response = await http(url, { method: request.method ?? 'GET', headers, ...(body !== undefined ? { body } : {}), redirect: 'manual' });
+  const contentType = response.headers.get('content-type');
+  const text = (await response.text()).slice(0, MAX_API_TEXT);
+  let parsed: unknown = text;
+  if (contentType && /\bjson\b/i.test(contentType)) {
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      parsed = text;
+    }
+  }
+  return { status: response.status, contentType, body: parsed };
+}

@@ -1,0 +1,146 @@
+import * as oidc from 'openid-client';
+import type { AuthConfig } from './config';
+import { isLoopbackHttpUrl } from './config';
+import { AuthError } from './errors';
+
+/**
+ * Allowed difference between our clock and the provider's when checking
+ * `exp`, `iat` and `nbf` of an ID token: ±5 minutes, the customary tolerance.
+ */
+export const CLOCK_TOLERANCE_SECONDS = 300;
+
+/** A JWKS older than this is fetched again in the background, before a flow needs it. */
+const JWKS_REFRESH_AFTER_SECONDS = 240;
+
+/**
+ * What discovery found out about the provider, fetched once (before any
+ * browser opens) and reused by every flow, refresh and sign-out.
+ */
+export interface ProviderMetadata {
+  readonly server: oidc.ServerMetadata;
+  /** The provider's signing keys and when (epoch seconds) they were fetched. */
+  jwks: oidc.ExportedJWKSCache | undefined;
+}
+
+export interface MetadataDeps {
+  readonly fetch: typeof fetch;
+  readonly timeoutMs: number;
+}
+
+/**
+ * OpenID Connect Discovery 1.0, then the checks this app will not negotiate
+ * on: the issuer is exactly the configured one (§4.3), and PKCE with S256 is
+ * supported (RFC 7636 §4.2; no fallback to `plain`, no flow without PKCE).
+ */
+export async function discoverProvider(config: AuthConfig, deps: MetadataDeps): Promise<ProviderMetadata> {
+  const issuer = new URL(config.issuer);
+  let discovered: oidc.Configuration;
+  try {
+    discovered = await oidc.discovery(issuer, config.clientId, undefined, oidc.None(), {
+      [oidc.customFetch]: asCustomFetch(deps.fetch),
+      timeout: Math.ceil(deps.timeoutMs / 1000),
+      // Cleartext is tolerated for a loopback issuer only (development and tests).
+      ...(isLoopbackHttpUrl(issuer) ? { execute: [oidc.allowInsecureRequests] } : {}),
+    });
+  } catch (error) {
+    throw discoveryError(config.issuer, error);
+  }
+  const server = discovered.serverMetadata();
+  if (server.issuer !== config.issuer) {
+    throw new AuthError('issuer_mismatch', `The provider at ${config.issuer} says its issuer is "${server.issuer}". Set issuer to exactly the value the provider publishes.`);
+  }
+  if (!server.code_challenge_methods_supported?.includes('S256')) {
+    throw new AuthError('provider_unsupported', `The provider at ${config.issuer} does not advertise PKCE with S256 (code_challenge_methods_supported). This app requires it and will not sign in without it.`);
+  }
+  if (!server.authorization_endpoint || !server.token_endpoint) {
+    throw new AuthError('provider_unsupported', `The provider at ${config.issuer} publishes no authorization or token endpoint.`);
+  }
+  if (!server.jwks_uri) {
+    throw new AuthError('provider_unsupported', `The provider at ${config.issuer} publishes no jwks_uri, so ID token signatures cannot be verified.`);
+  }
+  const metadata: ProviderMetadata = { server, jwks: undefined };
+  await refreshJwks(metadata, deps);
+  return metadata;
+}
+
+/** Fetches the provider's JWKS now and keeps it on the metadata. */
+export async function refreshJwks(metadata: ProviderMetadata, deps: MetadataDeps): Promise<void> {
+  const uri = metadata.server.jwks_uri as string;
+  let body: unknown;
+  try {
+    const response = await deps.fetch(uri, { headers: { accept: 'application/json, application/jwk-set+json' }, redirect: 'manual' });
+    if (response.status !== 200) {
+      await response.body?.cancel();
+      throw new Error(`HTTP ${response.status}`);
+    }
+    body = await response.json();
+  } catch (error) {
+    if (error instanceof AuthError) throw new AuthError('discovery_failed', `The provider's signing keys could not be fetched: ${error.message}`, { cause: error });
+    throw new AuthError('discovery_failed', `The provider's signing keys could not be fetched (${(error as Error).message}).`, { cause: error });
+  }
+  if (!isJwks(body)) {
+    throw new AuthError('discovery_failed', 'The provider\'s jwks_uri did not return a JSON Web Key Set.');
+  }
+  metadata.jwks = { jwks: body, uat: Math.floor(Date.now() / 1000) };
+}
+
+/** True when the cached JWKS should be fetched again before the next flow needs it. */
+export function jwksIsAging(metadata: ProviderMetadata): boolean {
+  return !metadata.jwks || Date.now() / 1000 - metadata.jwks.uat >= JWKS_REFRESH_AFTER_SECONDS;
+}
+
+/**
+ * A fresh openid-client Configuration for one operation, seeded with the
+ * prefetched JWKS. Why fresh: openid-client keeps its key cache per
+ * configuration; a new one per flow means the keys we fetched before the
+ * browser opened are the ones used, so the token request is the only request
+ * after the redirect. An unknown `kid` still makes it refetch once.
+ */
+export function clientConfiguration(metadata: ProviderMetadata, config: AuthConfig, deps: MetadataDeps): oidc.Configuration {
+  const configuration = new oidc.Configuration(
+    metadata.server,
+    config.clientId,
+    { [oidc.clockTolerance]: CLOCK_TOLERANCE_SECONDS },
+    oidc.None(),
+  );
+  configuration[oidc.customFetch] = asCustomFetch(deps.fetch);
+  configuration.timeout = Math.ceil(deps.timeoutMs / 1000);
+  if (isLoopbackHttpUrl(new URL(config.issuer))) oidc.allowInsecureRequests(configuration);
+  // The ID token comes over TLS from the token endpoint, which openid-client
+  // trusts by default; we verify its signature anyway (defence in depth, and
+  // the loopback development provider has no TLS).
+  oidc.enableNonRepudiationChecks(configuration);
+  if (metadata.jwks) oidc.setJwksCache(configuration, metadata.jwks);
+  return configuration;
+}
+
+/** After an operation, keep whatever keys openid-client refetched (an unknown kid). */
+export function adoptJwks(metadata: ProviderMetadata, configuration: oidc.Configuration): void {
+  const cache = oidc.getJwksCache(configuration);
+  if (cache && (!metadata.jwks || cache.uat > metadata.jwks.uat)) metadata.jwks = cache;
+}
+
+/**
+ * openid-client's fetch options differ from RequestInit only in allowing an
+ * explicit `undefined` body, which fetch accepts at run time.
+ */
+function asCustomFetch(fetchImpl: typeof fetch): oidc.CustomFetch {
+  return (url, options) => fetchImpl(url, options as RequestInit);
+}
+
+function isJwks(value: unknown): value is oidc.JWKS {
+  if (typeof value !== 'object' || value === null) return false;
+  const keys = (value as { keys?: unknown }).keys;
+  return Array.isArray(keys) && keys.every((key) => typeof key === 'object' && key !== null && !Array.isArray(key));
+}
+
+function discoveryError(issuer: string, error: unknown): AuthError {
+  if (error instanceof AuthError) {
+    return new AuthError('discovery_failed', `The provider at ${issuer} could not be reached: ${error.message}`, { cause: error });
+  }
+  const code = (error as { code?: unknown }).code;
+  if (code === 'OAUTH_JSON_ATTRIBUTE_COMPARISON_FAILED') {
+    return new AuthError('issuer_mismatch', `The provider's discovery document names a different issuer than ${issuer}. Set issuer to exactly the value the provider publishes.`, { cause: error });
+  }
+  return new AuthError('discovery_failed', `The provider's discovery document at ${issuer} could not be loaded (${(error as Error).message}).`, { cause: error });
+}
