@@ -9,7 +9,11 @@ export function redactUrl(value: string | URL): string {
   try {
     const url = new URL(String(value));
     const hidden = url.search !== '' || url.hash !== '' ? '?[redacted]' : '';
-    return `${url.protocol}//${url.host}${url.pathname}${hidden}`;
+    url.search = '';
+    url.hash = '';
+    url.username = '';
+    url.password = '';
+    return `${url.href}${hidden}`;
   } catch {
     return '[unparsable URL]';
   }

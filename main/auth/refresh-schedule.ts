@@ -14,7 +14,10 @@ export const BACKOFF_MAX_MS = 5 * 60_000;
 /** Epoch ms at which a token issued at `issuedAt` and expiring at `expiresAt` should be refreshed. */
 export function refreshDueAt(issuedAt: number, expiresAt: number): number {
   const lifetime = Math.max(0, expiresAt - issuedAt);
-  return Math.min(expiresAt - REFRESH_MARGIN_MS, issuedAt + lifetime * REFRESH_AT_LIFETIME_FRACTION);
+  const byFraction = issuedAt + lifetime * REFRESH_AT_LIFETIME_FRACTION;
+  const byMargin = expiresAt - REFRESH_MARGIN_MS;
+  // A token shorter-lived than the margin would be "due" before it was issued: use the fraction alone.
+  return byMargin > issuedAt ? Math.min(byMargin, byFraction) : byFraction;
 }
 
 /**

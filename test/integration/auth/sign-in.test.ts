@@ -1,0 +1,210 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { vaultKey } from '../../../main/auth/pending-flow';
+import { leaks, signInThroughBrowser, startHarness, type SignInHarness } from '../../support/sign-in-harness';
+
+/** Collects token endpoint responses as the core receives them, to prove where they do not go. */
+function recordingFetch(bodies: string[]): typeof fetch {
+  return (async (input: string | URL | Request, init?: RequestInit) => {
+    const response = await fetch(input, init);
+    if (String(input instanceof Request ? input.url : input).endsWith('/token')) bodies.push(await response.clone().text());
+    return response;
+  }) as typeof fetch;
+}
+
+function secretsIn(bodies: readonly string[]): string[] {
+  return bodies.flatMap((body) => {
+    const json = JSON.parse(body) as Record<string, unknown>;
+    return ['access_token', 'id_token', 'refresh_token'].map((name) => json[name]).filter((v): v is string => typeof v === 'string');
+  });
+}
+
+describe('sign-in through the system browser (custom scheme)', () => {
+  let harness: SignInHarness;
+  before(async () => {
+    harness = await startHarness();
+  });
+  after(async () => {
+    await harness.close();
+  });
+
+  it('signs in, keeps tokens out of session state, stores the refresh token in the keychain', async () => {
+    const bodies: string[] = [];
+    const service = harness.service(undefined, { fetch: recordingFetch(bodies) });
+    await service.auth.ready();
+    harness.provider.resetRequests();
+    const opened = service.nextOpened();
+    await service.auth.signIn();
+    assert.equal(harness.provider.requests.length, 0, 'no request between the click and the browser opening');
+    assert.equal(service.auth.getSession().status, 'signing-in');
+
+    const authorizeUrl = new URL(await opened);
+    assert.equal(authorizeUrl.origin + authorizeUrl.pathname, `${harness.provider.issuer}/auth`);
+    assert.equal(authorizeUrl.searchParams.get('code_challenge_method'), 'S256');
+    assert.match(authorizeUrl.searchParams.get('code_challenge') ?? '', /^[A-Za-z0-9_-]{43}$/);
+    assert.equal(authorizeUrl.searchParams.get('redirect_uri'), 'com.example.desktop:/callback');
+    assert.equal(authorizeUrl.searchParams.get('response_type'), 'code');
+    assert.equal(authorizeUrl.searchParams.get('scope'), 'openid profile email offline_access');
+    assert.ok(authorizeUrl.searchParams.get('state'));
+    assert.ok(authorizeUrl.searchParams.get('nonce'));
+    assert.equal(authorizeUrl.searchParams.get('code_verifier'), null);
+
+    const callback = await harness.browser.signIn(authorizeUrl.href, { redirectPrefix: 'com.example.desktop:' });
+    harness.provider.resetRequests();
+    assert.equal(await service.auth.handleRedirect(callback), true);
+    assert.deepEqual(harness.provider.requests.map((r) => `${r.method} ${r.path}`), ['POST /token'], 'only the token request after the redirect');
+
+    const session = service.auth.getSession();
+    assert.equal(session.status, 'signed-in');
+    assert.equal(session.status === 'signed-in' && session.user.name, 'Dana Demo');
+    assert.equal(session.status === 'signed-in' && session.user.email, 'dana@example.test');
+    assert.equal(session.status === 'signed-in' && session.user.sub, 'demo-user-1');
+    assert.ok(session.status === 'signed-in' && session.expiresAt > Date.now());
+    assert.deepEqual(Object.keys(session).sort(), ['expiresAt', 'status', 'user']);
+
+    const secrets = [...secretsIn(bodies), new URL(callback).searchParams.get('code') ?? ''];
+    assert.equal(secrets.length, 4, 'access, ID and refresh tokens plus the code');
+    assert.deepEqual(leaks(JSON.stringify(service.states), secrets), []);
+
+    // The keychain write happens just after the state change; give it a moment.
+    let stored: string | null = null;
+    for (let i = 0; i < 50 && stored === null; i += 1) {
+      stored = await harness.vault.get(vaultKey('refresh-token', harness.config()));
+      if (stored === null) await new Promise((r) => setTimeout(r, 20));
+    }
+    assert.ok(stored, 'the refresh token is in the OS keychain');
+    const refreshToken = secretsIn(bodies).at(-1) as string;
+    assert.equal((JSON.parse(stored) as { refreshToken: string }).refreshToken, refreshToken);
+    assert.equal(await harness.vault.get(vaultKey('pending-flow', harness.config())), null, 'the pending flow is single use');
+
+    await service.auth.signOut();
+    assert.equal(await harness.vault.get(vaultKey('refresh-token', harness.config())), null);
+    assert.equal((await harness.provider.introspect(refreshToken)).active, false, 'the refresh token is revoked at the provider');
+  });
+
+  it('a replayed callback changes nothing: the user stays signed in', async () => {
+    const service = harness.service();
+    const callback = await signInThroughBrowser(harness, service);
+    assert.equal(service.auth.getSession().status, 'signed-in');
+    harness.provider.resetRequests();
+    assert.equal(await service.auth.handleRedirect(callback), true);
+    assert.equal(service.auth.getSession().status, 'signed-in');
+    assert.equal(harness.provider.requests.length, 0, 'the code is never redeemed twice');
+    await service.auth.signOut();
+  });
+
+  it('a second signIn ends the first: the first flow\'s callback is refused, the second completes', async () => {
+    const service = harness.service();
+    const firstOpened = service.nextOpened();
+    await service.auth.signIn();
+    const first = await firstOpened;
+    const secondOpened = service.nextOpened();
+    await service.auth.signIn();
+    const second = await secondOpened;
+    assert.notEqual(new URL(first).searchParams.get('state'), new URL(second).searchParams.get('state'));
+
+    const staleCallback = await harness.browser.signIn(first, { redirectPrefix: 'com.example.desktop:' });
+    harness.provider.resetRequests();
+    assert.equal(await service.auth.handleRedirect(staleCallback), true);
+    const refused = service.auth.getSession();
+    assert.equal(refused.status, 'error');
+    assert.equal(refused.status === 'error' && refused.error.code, 'state_mismatch');
+    assert.equal(harness.provider.requests.length, 0, 'a dead flow\'s code is not exchanged');
+
+    const callback = await harness.browser.signIn(second, { redirectPrefix: 'com.example.desktop:' });
+    assert.equal(await service.auth.handleRedirect(callback), true);
+    assert.equal(service.auth.getSession().status, 'signed-in');
+    await service.auth.signOut();
+  });
+
+  it('access_denied ends the flow with a clear error, and signing in again works', async () => {
+    const service = harness.service();
+    await signInThroughBrowser(harness, service, { action: 'cancel' });
+    const denied = service.auth.getSession();
+    assert.equal(denied.status, 'error');
+    assert.equal(denied.status === 'error' && denied.error.code, 'authorization_denied');
+    assert.match(denied.status === 'error' ? denied.error.message : '', /cancelled or refused/);
+    await signInThroughBrowser(harness, service);
+    assert.equal(service.auth.getSession().status, 'signed-in');
+    await service.auth.signOut();
+  });
+
+  it('ignores URLs that are not its redirect, and reports a callback with no flow pending', async () => {
+    const service = harness.service();
+    assert.equal(await service.auth.handleRedirect('https://example.com/callback?code=a&state=b'), false);
+    assert.equal(await service.auth.handleRedirect('com.example.desktop:/elsewhere?code=a&state=b'), false);
+    assert.equal(service.states.length, 0, 'nothing changed');
+    assert.equal(await service.auth.handleRedirect('com.example.desktop:/callback?code=a&state=b'), true);
+    const state = service.auth.getSession();
+    assert.equal(state.status === 'error' && state.error.code, 'no_pending_flow');
+  });
+
+  it('a redirect that cold-starts the app finishes the flow kept in the keychain, once', async () => {
+    const first = harness.service();
+    const opened = first.nextOpened();
+    await first.auth.signIn();
+    const authorizeUrl = await opened;
+    // Let the background keychain write land, then "quit" the app.
+    for (let i = 0; i < 50 && (await harness.vault.get(vaultKey('pending-flow', harness.config()))) === null; i += 1) await new Promise((r) => setTimeout(r, 20));
+    first.auth.dispose();
+    const callback = await harness.browser.signIn(authorizeUrl, { redirectPrefix: 'com.example.desktop:' });
+
+    const restarted = harness.service();
+    assert.equal(await restarted.auth.handleRedirect(callback), true);
+    assert.equal(restarted.auth.getSession().status, 'signed-in');
+    assert.equal(await harness.vault.get(vaultKey('pending-flow', harness.config())), null);
+
+    const again = harness.service();
+    assert.equal(await again.auth.handleRedirect(callback), true);
+    const replay = again.auth.getSession();
+    assert.equal(replay.status === 'error' && replay.error.code, 'no_pending_flow');
+    await restarted.auth.signOut();
+  });
+});
+
+describe('sign-in through the system browser (loopback, RFC 8252 §7.3)', () => {
+  let harness: SignInHarness;
+  before(async () => {
+    harness = await startHarness();
+  });
+  after(async () => {
+    await harness.close();
+  });
+
+  it('listens on 127.0.0.1 for one flow, finishes the sign-in, tells the browser to close the tab, then stops listening', async () => {
+    const service = harness.service(harness.config({ redirectUri: 'http://127.0.0.1/callback' }));
+    const opened = service.nextOpened();
+    await service.auth.signIn();
+    const authorizeUrl = new URL(await opened);
+    const redirectUri = new URL(authorizeUrl.searchParams.get('redirect_uri') ?? '');
+    assert.equal(redirectUri.hostname, '127.0.0.1');
+    assert.equal(redirectUri.pathname, '/callback');
+    assert.ok(Number(redirectUri.port) > 0);
+
+    const notFound = await fetch(new URL('/other', redirectUri));
+    assert.equal(notFound.status, 404, 'other paths get 404');
+    const html = await notFound.text();
+    assert.doesNotMatch(html, /<script|<link|<img|src=/i);
+
+    await harness.browser.signIn(authorizeUrl.href, { redirectPrefix: redirectUri.origin });
+    assert.match(await harness.browser.lastPageText(), /You can close this tab/i);
+    const session = service.auth.getSession();
+    assert.equal(session.status, 'signed-in');
+    assert.equal(session.status === 'signed-in' && session.user.name, 'Dana Demo');
+
+    await new Promise((r) => setTimeout(r, 300));
+    await assert.rejects(fetch(redirectUri, { signal: AbortSignal.timeout(2000) }), 'the listener is closed after the callback');
+    await service.auth.signOut();
+  });
+
+  it('a cancelled flow closes its listener', async () => {
+    const service = harness.service(harness.config({ redirectUri: 'http://127.0.0.1/callback' }));
+    const opened = service.nextOpened();
+    await service.auth.signIn();
+    const redirectUri = new URL(new URL(await opened).searchParams.get('redirect_uri') ?? '');
+    service.auth.cancelSignIn();
+    assert.equal(service.auth.getSession().status, 'signed-out');
+    await new Promise((r) => setTimeout(r, 300));
+    await assert.rejects(fetch(redirectUri, { signal: AbortSignal.timeout(2000) }));
+  });
+});

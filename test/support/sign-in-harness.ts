@@ -1,0 +1,106 @@
+import { randomUUID } from 'node:crypto';
+import { createAuthService, createKeytarVault, validateConfig, type AuthConfig, type AuthService, type SecretVault, type SessionState } from '../../main/auth/index';
+import { startDevProvider, type DevProvider, type DevProviderOptions } from '../../main/dev-provider/dev-provider';
+import { launchSystemBrowser, type SignInOptions, type SystemBrowser } from './system-browser';
+
+/**
+ * The real parts a sign-in test needs: the development provider, Chromium as
+ * the system browser, and the OS keychain (under a fresh service name per
+ * harness, so tests never see each other's entries).
+ */
+export interface SignInHarness {
+  readonly provider: DevProvider;
+  readonly browser: SystemBrowser;
+  readonly vault: SecretVault;
+  readonly keychainService: string;
+  config(overrides?: Record<string, unknown>): AuthConfig;
+  /** A service whose openExternal records URLs; `opened` receives them in order. */
+  service(config?: AuthConfig, extra?: { vault?: SecretVault; httpTimeoutMs?: number; fetch?: typeof fetch }): TestService;
+  close(): Promise<void>;
+}
+
+export interface TestService {
+  readonly auth: AuthService;
+  /** Every URL the core asked the OS to open. */
+  readonly opened: string[];
+  /** Every state the core emitted. */
+  readonly states: SessionState[];
+  /** Resolves with the next URL the core asks to open (or the latest one not yet taken). */
+  nextOpened(): Promise<string>;
+}
+
+export async function startHarness(options: DevProviderOptions = {}): Promise<SignInHarness> {
+  const provider = await startDevProvider(options);
+  let browser: SystemBrowser;
+  try {
+    browser = await launchSystemBrowser();
+  } catch (error) {
+    await provider.close();
+    throw error;
+  }
+  const keychainService = `oidc-desktop-test-${randomUUID()}`;
+  const vault = createKeytarVault(keychainService);
+  const services: AuthService[] = [];
+  return {
+    provider,
+    browser,
+    vault,
+    keychainService,
+    config(overrides = {}) {
+      return validateConfig({ issuer: provider.issuer, clientId: provider.clientId, redirectUri: 'com.example.desktop:/callback', endSessionInBrowser: false, ...overrides });
+    },
+    service(config, extra = {}) {
+      const opened: string[] = [];
+      const states: SessionState[] = [];
+      let taken = 0;
+      const waiters: Array<(url: string) => void> = [];
+      const auth = createAuthService({
+        config: config ?? this.config(),
+        vault: extra.vault ?? vault,
+        ...(extra.fetch ? { fetch: extra.fetch } : {}),
+        ...(extra.httpTimeoutMs ? { httpTimeoutMs: extra.httpTimeoutMs } : {}),
+        async openExternal(url) {
+          opened.push(url);
+          waiters.shift()?.(url);
+        },
+      });
+      auth.onSessionChange((state) => states.push(state));
+      services.push(auth);
+      return {
+        auth,
+        opened,
+        states,
+        nextOpened() {
+          if (taken < opened.length) return Promise.resolve(opened[taken++] as string);
+          return new Promise<string>((resolve) => {
+            waiters.push((url) => {
+              taken += 1;
+              resolve(url);
+            });
+          });
+        },
+      };
+    },
+    async close() {
+      for (const auth of services) auth.dispose();
+      await browser.close();
+      await provider.close();
+    },
+  };
+}
+
+/** Clicks "Sign in": the core opens the browser, the user logs in, the OS hands the redirect back. */
+export async function signInThroughBrowser(harness: SignInHarness, service: TestService, options: Partial<SignInOptions> = {}): Promise<string> {
+  const opened = service.nextOpened();
+  await service.auth.signIn();
+  const authorizeUrl = await opened;
+  const callback = await harness.browser.signIn(authorizeUrl, { redirectPrefix: 'com.example.desktop:', ...options });
+  const handled = await service.auth.handleRedirect(callback);
+  if (!handled) throw new Error(`the core did not recognise its own redirect: ${new URL(callback).pathname}`);
+  return callback;
+}
+
+/** Every string in `haystack` that contains one of `secrets`. */
+export function leaks(haystack: string, secrets: readonly string[]): string[] {
+  return secrets.filter((secret) => secret.length > 0 && haystack.includes(secret));
+}
