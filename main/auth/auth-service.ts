@@ -483,7 +483,8 @@ export function createAuthService(options: AuthServiceOptions): AuthService {
       return await call(current.accessToken);
     } catch (error) {
       if (!unauthorized(error) || !current.refreshToken) throw error;
-      const renewed = await refreshSession();
+      // Another caller may have refreshed while this request was out: use its result.
+      const renewed = tokens && tokens !== current ? tokens : await refreshSession();
       if (!renewed) throw new AuthError('session_ended', 'Your session ended; please sign in again.');
       return call(renewed.accessToken);
     }

@@ -41,21 +41,21 @@ export async function startHarness(options: DevProviderOptions = {}): Promise<Si
   const keychainService = `oidc-desktop-test-${randomUUID()}`;
   const vault = createKeytarVault(keychainService);
   const services: AuthService[] = [];
+  const config = (overrides: Record<string, unknown> = {}): AuthConfig =>
+    validateConfig({ issuer: provider.issuer, clientId: provider.clientId, redirectUri: 'com.example.desktop:/callback', endSessionInBrowser: false, ...overrides });
   return {
     provider,
     browser,
     vault,
     keychainService,
-    config(overrides = {}) {
-      return validateConfig({ issuer: provider.issuer, clientId: provider.clientId, redirectUri: 'com.example.desktop:/callback', endSessionInBrowser: false, ...overrides });
-    },
-    service(config, extra = {}) {
+    config,
+    service(serviceConfig, extra = {}) {
       const opened: string[] = [];
       const states: SessionState[] = [];
       let taken = 0;
       const waiters: Array<(url: string) => void> = [];
       const auth = createAuthService({
-        config: config ?? this.config(),
+        config: serviceConfig ?? config(),
         vault: extra.vault ?? vault,
         ...(extra.fetch ? { fetch: extra.fetch } : {}),
         ...(extra.httpTimeoutMs ? { httpTimeoutMs: extra.httpTimeoutMs } : {}),
