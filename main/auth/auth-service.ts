@@ -15,7 +15,7 @@ import { redactText, redactUrl } from './redact';
 import { parseRedirect } from './redirect-url';
 import { backoffDelay, refreshDueAt } from './refresh-schedule';
 import { SIGNED_OUT, toUserClaims, type SessionError, type SessionState, type UserClaims } from './session-state';
-import { clearStoredSession, readStoredSession, writeStoredSession } from './stored-session';
+import { clearStoredSession, readStoredSession, writeStoredSession, type StoredSession } from './stored-session';
 import { TokenSet } from './token-set';
 
 const SILENT_LOGGER: AuthLogger = { info() {}, warn() {}, error() {} };
@@ -49,7 +49,7 @@ export function createAuthService(options: AuthServiceOptions): AuthService {
   let tokens: TokenSet | undefined;
   /** Bumped by every sign-in, sign-out and dispose: work started under an older generation drops its result. */
   let generation = 0;
-  let refreshing: Promise<TokenSet | undefined> | undefined;
+  let refreshing: { readonly generation: number; readonly promise: Promise<TokenSet | undefined> } | undefined;
   let refreshTimer: NodeJS.Timeout | undefined;
   let retryAttempt = 0;
   let disposed = false;
@@ -325,15 +325,17 @@ export function createAuthService(options: AuthServiceOptions): AuthService {
     refreshTimer = setTimeout(() => void refreshSession(), delay).unref();
   }
 
-  /** Single flight: concurrent callers share one refresh request. */
-  function refreshSession(): Promise<TokenSet | undefined> {
-    refreshing ??= runRefresh().finally(() => {
-      refreshing = undefined;
+  /** Single flight: concurrent callers share one refresh request (of the current session only). */
+  function refreshSession(stored?: StoredSession): Promise<TokenSet | undefined> {
+    if (refreshing?.generation === generation) return refreshing.promise;
+    const promise = runRefresh(stored).finally(() => {
+      if (refreshing?.promise === promise) refreshing = undefined;
     });
-    return refreshing;
+    refreshing = { generation, promise };
+    return promise;
   }
 
-  async function runRefresh(stored?: { refreshToken: string; user: UserClaims }): Promise<TokenSet | undefined> {
+  async function runRefresh(stored?: StoredSession): Promise<TokenSet | undefined> {
     const current = tokens;
     const refreshToken = stored?.refreshToken ?? current?.refreshToken;
     const user = stored?.user ?? current?.user;
@@ -389,7 +391,7 @@ export function createAuthService(options: AuthServiceOptions): AuthService {
 
   async function restore(): Promise<void> {
     if (disposed || state.status !== 'signed-out') return;
-    let stored: { refreshToken: string; user: UserClaims } | undefined;
+    let stored: StoredSession | undefined;
     try {
       stored = await readStoredSession(vault, config);
     } catch (error) {
@@ -404,14 +406,11 @@ export function createAuthService(options: AuthServiceOptions): AuthService {
     await restoreWith(stored);
   }
 
-  async function restoreWith(stored: { refreshToken: string; user: UserClaims }): Promise<void> {
+  async function restoreWith(stored: StoredSession): Promise<void> {
     if (state.status === 'signed-in' || state.status === 'signing-in') return;
     setState({ status: 'restoring' });
     const mine = generation;
-    refreshing ??= runRefresh(stored).finally(() => {
-      refreshing = undefined;
-    });
-    await refreshing;
+    await refreshSession(stored);
     if (mine === generation && state.status === 'restoring') setState({ status: 'signed-out' });
   }
 
@@ -424,12 +423,14 @@ export function createAuthService(options: AuthServiceOptions): AuthService {
 
   async function signOut(): Promise<void> {
     const ended = tokens;
+    const hadFlow = flow !== undefined;
     generation += 1;
     endFlow();
     stopRefreshing();
     tokens = undefined;
     setState({ status: 'signed-out' });
     const problems: string[] = [];
+    if (hadFlow && mode.kind === 'custom-scheme') void vault.delete(vaultKey('pending-flow', config)).catch(() => undefined);
     await inVaultOrder(() => clearStoredSession(vault, config)).catch((error: unknown) => {
       log.warn(`keychain delete failed: ${redactText(String(error))}`);
       problems.push('the keychain entry could not be removed');
