@@ -1,0 +1,53 @@
+/**
+ * The keytar vault against the REAL system keychain. `npm test`
+ * (scripts/test.sh) runs this inside a private D-Bus session with a fresh,
+ * unlocked gnome-keyring. Without a reachable keychain every case FAILS: a
+ * skipped keychain test would hide exactly the bug it exists to catch.
+ */
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { describe, it } from 'node:test';
+import { isAuthError } from '../../main/auth/errors';
+import { createKeytarVault, keychainServiceName } from '../../main/auth/keytar-vault';
+import { vaultContract } from '../support/vault-contract';
+
+const SERVICE_PREFIX = keychainServiceName('com.example.oidc-desktop.test');
+
+async function probeKeychain(): Promise<void> {
+  const vault = createKeytarVault(`${SERVICE_PREFIX}.probe`);
+  const key = `probe-${randomUUID()}`;
+  try {
+    await vault.set(key, 'probe');
+    assert.equal(await vault.get(key), 'probe');
+    assert.equal(await vault.delete(key), true);
+  } catch (error) {
+    const reason = error instanceof Error ? `${error.message}${isAuthError(error) && error.cause instanceof Error ? ` (${error.cause.message})` : ''}` : String(error);
+    throw new Error(
+      `The real keychain is unreachable: ${reason}\n` +
+        'This integration test needs a D-Bus session with an unlocked Secret Service keyring. ' +
+        'Run it through `npm test` (scripts/test.sh), which starts a private D-Bus session and a fresh, unlocked gnome-keyring, ' +
+        'e.g. `npm test -- test/integration/keytar-vault.test.ts`.',
+      { cause: error },
+    );
+  }
+}
+
+vaultContract('keytar vault (real keychain)', {
+  before: probeKeychain,
+  makeVault: (namespace) => createKeytarVault(`${SERVICE_PREFIX}.${namespace}`),
+});
+
+describe('keytar vault (real keychain): persistence', () => {
+  it('a value set through one vault is read back by a fresh vault (a fresh keytar load)', async () => {
+    await probeKeychain();
+    const service = `${SERVICE_PREFIX}.persist-${randomUUID().slice(0, 8)}`;
+    const key = 'refresh_token';
+    await createKeytarVault(service).set(key, 'persisted-value');
+    const fresh = createKeytarVault(service);
+    try {
+      assert.equal(await fresh.get(key), 'persisted-value');
+    } finally {
+      assert.equal(await fresh.delete(key), true);
+    }
+  });
+});
