@@ -12,7 +12,7 @@
 #   npm test -- --test-name-pattern=contract       # flags go to `node --test`
 #
 # Flags for node must use the --flag=value form (a bare word is taken as a
-# file or folder). TEST_SKIP_TYPECHECK=1 skips step 1 for quick iterations.
+# file or folder). TEST_SKIP_TYPECHECK=1 skips step 1 and TEST_SKIP_LINT=1 step 2, for quick iterations.
 # The exit code is the test runner's (or tsc's, if the type-check fails).
 set -euo pipefail
 
@@ -79,7 +79,15 @@ if [[ "${TEST_SKIP_TYPECHECK:-}" != "1" ]]; then
   fi
 fi
 
-# --- 2. tests ---------------------------------------------------------------------
+# --- 2. Electronegativity over the sources and the built bundles ---------------
+if [[ "${TEST_SKIP_LINT:-}" != "1" ]]; then
+  echo "== build (for the bundle scan and the renderer tests)"
+  node scripts/build.mjs
+  echo "== Electronegativity: fails on any finding of medium severity or higher"
+  node scripts/electronegativity.mjs
+fi
+
+# --- 3. tests ---------------------------------------------------------------------
 results="$(mktemp -d "${TMPDIR:-/tmp}/oidc-desktop-test.XXXXXXXX")"
 trap 'rm -rf "$results"' EXIT
 

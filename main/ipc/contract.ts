@@ -1,0 +1,108 @@
+/**
+ * The one IPC contract between the main process, the preload and the renderer.
+ *
+ * Types only: nothing here exists at run time. It must type-check under the
+ * renderer's DOM-only tsconfig too, so it imports types solely from core files
+ * that have no Node imports (session-state.ts, errors.ts) and re-declares the
+ * rest in the small form the renderer may use.
+ */
+import type { AuthErrorCode } from '../auth/errors';
+import type { SessionState, SessionError, UserClaims } from '../auth/session-state';
+
+export type { AuthErrorCode, SessionState, SessionError, UserClaims };
+
+/**
+ * Codes that only the IPC layer produces, on top of the core's codes.
+ * - `sender_rejected`: the call did not come from the app's own top-level page.
+ * - `bad_request`: the arguments did not have the shape the channel takes.
+ */
+export type IpcOnlyErrorCode = 'sender_rejected' | 'bad_request';
+
+export type IpcErrorCode = AuthErrorCode | IpcOnlyErrorCode;
+
+/** What crosses IPC when an operation fails: a stable code the UI maps to words, and a message safe to show. */
+export interface IpcError {
+  readonly code: IpcErrorCode;
+  readonly message: string;
+}
+
+/**
+ * Results, not exceptions: Electron's serialization keeps only an Error's
+ * message, so every invoke channel resolves to one of these instead.
+ */
+export type IpcResult<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: IpcError };
+
+/** Non-secret facts about the configured provider, for the signed-out screen. */
+export interface ProviderInfo {
+  /** Host (and port, if any) of the issuer URL, e.g. "login.example.com". */
+  readonly issuerHost: string;
+  /** True when the app runs against its embedded development provider. */
+  readonly development: boolean;
+}
+
+/**
+ * An API call as the renderer may ask for it: a path relative to the
+ * configured API base URL, never an absolute URL. Main resolves and checks it
+ * against the allow-list before the core (which checks again) sends it.
+ */
+export interface RendererApiRequest {
+  /** E.g. "users/me" or "/users/me?expand=groups": resolved under the first configured API base URL. */
+  readonly path: string;
+  readonly method?: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+  /** JSON-serializable body, sent as application/json. */
+  readonly body?: JsonValue;
+}
+
+export type JsonValue = null | boolean | number | string | readonly JsonValue[] | { readonly [key: string]: JsonValue };
+
+export interface RendererApiResponse {
+  readonly status: number;
+  readonly contentType: string | null;
+  readonly body: JsonValue;
+}
+
+/** Claims from the userinfo endpoint, as plain JSON. */
+export type UserInfo = UserClaims & { readonly [claim: string]: JsonValue };
+
+/**
+ * Channel → signature map for the renderer's calls into main
+ * (`ipcRenderer.invoke` / `ipcMain.handle`). The signature states the
+ * arguments and the success value; on the wire every call resolves to an
+ * {@link IpcResult} of that value.
+ */
+export interface InvokeChannels {
+  getSession: () => SessionState;
+  getProviderInfo: () => ProviderInfo;
+  signIn: () => void;
+  cancelSignIn: () => void;
+  signOut: () => void;
+  getUserInfo: () => UserInfo;
+  callApi: (request: RendererApiRequest) => RendererApiResponse;
+}
+
+export type InvokeChannel = keyof InvokeChannels;
+export type InvokeArgs<K extends InvokeChannel> = Parameters<InvokeChannels[K]>;
+export type InvokeValue<K extends InvokeChannel> = ReturnType<InvokeChannels[K]>;
+export type InvokeResult<K extends InvokeChannel> = IpcResult<InvokeValue<K>>;
+
+/** Channel → payload map for main's events to the renderer (`webContents.send`). */
+export interface EventChannels {
+  'session-changed': SessionState;
+}
+
+export type EventChannel = keyof EventChannels;
+
+/**
+ * What the preload exposes as `window.session`: exactly one method per
+ * operation, plus a subscription to session changes. Never `ipcRenderer`, never
+ * a generic invoke.
+ */
+export type SessionBridge = {
+  readonly [K in InvokeChannel]: (...args: InvokeArgs<K>) => Promise<InvokeResult<K>>;
+} & {
+  /** Calls the listener with each new session state; returns the function that unsubscribes. */
+  readonly onSessionChanged: (listener: (state: SessionState) => void) => () => void;
+};
+
+/** The name under which the preload exposes the bridge on `window`. */
+export type SessionBridgeKey = 'session';

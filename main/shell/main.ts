@@ -1,0 +1,255 @@
+/**
+ * The Electron main process: thin glue. Every decision lives in a small pure
+ * module next to this file (deep-link.ts, trusted-sender.ts, app-protocol.ts,
+ * navigation-policy.ts, protocol-registration.ts, …), unit-tested without
+ * Electron. Here we only wire them to Electron, in order:
+ *
+ *   before ready: single-instance lock, privileged app:// scheme, deep-link
+ *                 listeners (open-url from will-finish-launching,
+ *                 second-instance, the cold-start argv) feeding one router
+ *   onReady():    setupSecurity → setupAppProtocol → setupIpc → setupWindow
+ *                 → setupAuth → setupProtocolClient → setupPower → bootAuth
+ *
+ * The sign-in core (main/auth) holds every token; this process hands the
+ * renderer nothing but SessionState and results.
+ */
+import { execFile } from 'node:child_process';
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { app, BrowserWindow, ipcMain, powerMonitor, protocol, session, shell } from 'electron';
+import { AuthError, createAuthService, createKeytarVault, isAuthError, keychainServiceName, loadConfig } from '../auth/index';
+import type { AuthService } from '../auth/ports';
+import { APP_ENTRY_URL, APP_ORIGIN, APP_SCHEME, createAppProtocolHandler } from './app-protocol';
+import { resolveAuthConfig, type DevProviderHandle } from './auth-config';
+import { bootAuth } from './boot';
+import { createDeepLinkRouter, type DeepLinkRouter } from './deep-link-router';
+import { createIpcRouter } from './ipc-handlers';
+import { createRedactingLogger } from './logger';
+import { assertBrowserUrl, externalOriginsFor } from './navigation-policy';
+import { planProtocolRegistration, registerProtocolClient } from './protocol-registration';
+import { providerInfoFor, registerSessionHandlers, type SessionHandlerDeps } from './session-handlers';
+import { createMainWindowHolder, type MainWindowHolder } from './setup-window';
+import { setupSecurity } from './setup-security';
+import { appOriginOf } from './trusted-sender';
+import { createUnavailableAuthService } from './unavailable-auth';
+import { mainWindowOptions } from './window-options';
+import { toWireState } from './wire';
+
+const APP_ID = 'com.example.desktop';
+const REDIRECT_SCHEME = 'com.example.desktop';
+const PRODUCT_NAME = 'OIDC Desktop';
+
+/** dist/main, where the bundle, the preload and (one level up) the renderer live. */
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+const PRELOAD = path.join(HERE, 'preload.cjs');
+const RENDERER_DIR = path.join(HERE, '..', 'renderer');
+
+const log = createRedactingLogger('shell');
+
+interface Services extends SessionHandlerDeps {
+  readonly auth: AuthService;
+  readonly externalOrigins: readonly string[];
+  readonly devProvider?: DevProviderHandle;
+}
+
+function main(): void {
+  if (!app.requestSingleInstanceLock()) {
+    // Another instance runs: it receives our argv (and a deep link in it) through `second-instance`.
+    app.quit();
+    return;
+  }
+  app.setAppUserModelId(APP_ID);
+  app.enableSandbox();
+  protocol.registerSchemesAsPrivileged([{ scheme: APP_SCHEME, privileges: { standard: true, secure: true } }]);
+
+  let window: MainWindowHolder | undefined;
+  const deepLinks = createDeepLinkRouter({ scheme: REDIRECT_SCHEME, logger: log, onDelivered: () => window?.focus() });
+  setupDeepLinkSources(deepLinks, () => window?.focus());
+
+  app.whenReady()
+    .then(() => onReady(deepLinks, (holder) => (window = holder)))
+    .catch((error: unknown) => {
+      log.error(`start-up failed: ${error instanceof Error ? error.message : String(error)}`);
+      app.exit(1);
+    });
+}
+
+/**
+ * The three ways a deep link arrives, all into the one router:
+ * macOS `open-url` (listened for from will-finish-launching, so a URL that
+ * launches the app is not missed), Windows/Linux `second-instance` argv, and
+ * this instance's own argv at a cold start.
+ */
+function setupDeepLinkSources(deepLinks: DeepLinkRouter, focus: () => void): void {
+  let listening = false;
+  const listenForOpenUrl = (): void => {
+    if (listening) return;
+    listening = true;
+    app.on('open-url', (event, url) => {
+      event.preventDefault();
+      deepLinks.receive([url]);
+    });
+  };
+  app.on('will-finish-launching', listenForOpenUrl);
+  // Safety net if will-finish-launching came before this module ran; a no-op otherwise.
+  void app.whenReady().then(listenForOpenUrl);
+
+  app.on('second-instance', (_event, argv) => {
+    // The user acted (clicked the app or the browser handed us the redirect): come forward now, and again once handled.
+    deepLinks.receive(argv);
+    focus();
+  });
+  deepLinks.receive(process.argv);
+}
+
+async function onReady(deepLinks: DeepLinkRouter, keepWindow: (holder: MainWindowHolder) => void): Promise<void> {
+  let services: Services | undefined;
+  setupSecurity({
+    app,
+    session: session.defaultSession,
+    shell,
+    externalOrigins: () => services?.externalOrigins ?? [],
+    logger: log,
+  });
+  setupAppProtocol();
+  const servicesReady = deferred<Services>();
+  setupIpc(servicesReady.promise);
+  const window = setupWindow();
+  keepWindow(window);
+
+  services = await setupAuth();
+  servicesReady.resolve(services);
+  const { auth } = services;
+  auth.onSessionChange((state) => window.sendSession(toWireState(state)));
+  window.sendSession(toWireState(auth.getSession()));
+
+  setupLifecycle(services);
+  setupPower(auth);
+  void setupProtocolClient();
+  await bootAuth(auth, deepLinks, log);
+}
+
+/** app://com.example.desktop/… serves dist/renderer, with the CSP on every response. */
+function setupAppProtocol(): void {
+  protocol.handle(APP_SCHEME, createAppProtocolHandler({ rootDir: RENDERER_DIR }));
+}
+
+/** The contract's channels, sender-checked. Calls made before the core exists wait for it. */
+function setupIpc(services: Promise<Services>): void {
+  const router = createIpcRouter({ ipcMain, origin: appOriginOf(APP_ORIGIN), logger: log });
+  registerSessionHandlers(router, services);
+}
+
+function setupWindow(): MainWindowHolder {
+  const holder = createMainWindowHolder({
+    BrowserWindow,
+    options: mainWindowOptions(PRELOAD, PRODUCT_NAME),
+    entryUrl: APP_ENTRY_URL,
+    logger: log,
+    focusApp: () => {
+      if (process.platform === 'darwin') app.focus({ steal: true });
+    },
+  });
+  app.on('window-all-closed', () => {
+    if (process.platform !== 'darwin') app.quit();
+  });
+  app.on('activate', () => holder.ensure());
+  holder.ensure();
+  return holder;
+}
+
+/**
+ * The core, against the configured provider, or the embedded development
+ * provider when nothing is configured. An invalid configuration gives a
+ * stand-in whose session state is the config_invalid error the UI shows.
+ */
+async function setupAuth(): Promise<Services> {
+  const setup = await resolveAuthConfig({
+    configFile: path.join(app.getPath('userData'), 'oidc-config.json'),
+    env: process.env,
+    loadConfig,
+    startDevProvider: async () => {
+      const { startDevProvider } = await import('../dev-provider/dev-provider');
+      return startDevProvider();
+    },
+    logger: log,
+  });
+  const unavailable = (error: AuthError): Services => ({
+    auth: createUnavailableAuthService(error),
+    providerInfo: { issuerHost: '', development: false },
+    apiBaseUrls: [],
+    externalOrigins: [],
+  });
+  if (setup.kind === 'invalid') return unavailable(setup.error);
+  const { config } = setup;
+  let auth: AuthService;
+  try {
+    auth = createAuthService({
+      config,
+      vault: createKeytarVault(keychainServiceName(APP_ID)),
+      openExternal: (url) => shell.openExternal(assertBrowserUrl(url)),
+      logger: createRedactingLogger('auth'),
+    });
+  } catch (error) {
+    log.error(`the sign-in service could not start: ${error instanceof Error ? error.message : String(error)}`);
+    if (setup.devProvider) void Promise.resolve(setup.devProvider.close()).catch(() => undefined);
+    return unavailable(isAuthError(error) ? error : new AuthError('internal_error', 'The sign-in service could not start.', { cause: error }));
+  }
+  return {
+    auth,
+    providerInfo: providerInfoFor(config.issuer, setup.devProvider !== undefined),
+    apiBaseUrls: config.apiBaseUrls,
+    externalOrigins: externalOriginsFor(config.issuer),
+    ...(setup.devProvider === undefined ? {} : { devProvider: setup.devProvider }),
+  };
+}
+
+/** Makes this app the OS handler of com.example.desktop: (see protocol-registration.ts). */
+async function setupProtocolClient(): Promise<void> {
+  const plan = planProtocolRegistration({
+    scheme: REDIRECT_SCHEME,
+    platform: process.platform,
+    isPackaged: app.isPackaged,
+    execPath: process.execPath,
+    argv: process.argv,
+    env: process.env,
+    productName: PRODUCT_NAME,
+  });
+  await registerProtocolClient(plan, {
+    setAsDefaultProtocolClient: (scheme, execPath, args) =>
+      execPath === undefined ? app.setAsDefaultProtocolClient(scheme) : app.setAsDefaultProtocolClient(scheme, execPath, args),
+    mkdir: async (directory) => {
+      await mkdir(directory, { recursive: true });
+    },
+    writeFile: (file, contents) => writeFile(file, contents, { encoding: 'utf8', mode: 0o644 }),
+    execFile: (file, args) =>
+      new Promise((resolve, reject) => {
+        execFile(file, [...args], { timeout: 10_000 }, (error) => (error ? reject(error) : resolve()));
+      }),
+    logger: log,
+  });
+}
+
+/** After sleep the access token may be due: the core refreshes if so. */
+function setupPower(auth: AuthService): void {
+  powerMonitor.on('resume', () => auth.resume());
+}
+
+/** On quit: stop the core's timers and listeners, and the development provider if we started it. */
+function setupLifecycle(services: Services): void {
+  app.once('will-quit', () => {
+    services.auth.dispose();
+    if (services.devProvider) void Promise.resolve(services.devProvider.close()).catch(() => undefined);
+  });
+}
+
+function deferred<T>(): { promise: Promise<T>; resolve: (value: T) => void } {
+  let resolve!: (value: T) => void;
+  const promise = new Promise<T>((r) => {
+    resolve = r;
+  });
+  return { promise, resolve };
+}
+
+main();

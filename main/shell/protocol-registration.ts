@@ -1,0 +1,181 @@
+import path from 'node:path';
+import type { ShellLogger } from './logger';
+
+/**
+ * Registering the app as the handler of its redirect scheme
+ * (`com.example.desktop:`), per OS and per packaged/development run.
+ *
+ * Packaged builds declare the scheme in their installer metadata too
+ * (electron-builder `protocols`: macOS CFBundleURLTypes, Linux MimeType);
+ * the runtime call keeps the registration pointing at this copy of the app.
+ */
+
+export type ProtocolRegistrationPlan =
+  /** `app.setAsDefaultProtocolClient(scheme, execPath?, args?)` */
+  | { readonly kind: 'electron'; readonly scheme: string; readonly execPath?: string; readonly args?: readonly string[] }
+  /** Development on Linux: a .desktop file plus `xdg-mime default`. */
+  | {
+      readonly kind: 'linux-desktop-entry';
+      readonly scheme: string;
+      readonly directory: string;
+      readonly fileName: string;
+      readonly contents: string;
+    }
+  /** Development on macOS: nothing to register (Electron.app is not our bundle); explain instead. */
+  | { readonly kind: 'macos-development'; readonly scheme: string; readonly message: string };
+
+export interface PlanInput {
+  readonly scheme: string;
+  readonly platform: NodeJS.Platform;
+  /** `app.isPackaged` */
+  readonly isPackaged: boolean;
+  /** `process.execPath`: the app's executable, or the Electron binary in development. */
+  readonly execPath: string;
+  /** `process.argv`: in development argv[1] is the app folder given to electron. */
+  readonly argv: readonly string[];
+  /** `process.env`, for XDG_DATA_HOME and HOME. */
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly productName: string;
+  /** `path.resolve` of the platform the app runs on (injectable so tests can plan for Windows on Linux). */
+  readonly resolvePath?: (...segments: string[]) => string;
+}
+
+export function planProtocolRegistration(input: PlanInput): ProtocolRegistrationPlan {
+  const { scheme, platform, isPackaged, execPath } = input;
+  const resolvePath = input.resolvePath ?? path.resolve;
+  const appPath = input.argv[1] === undefined ? undefined : resolvePath(input.argv[1]);
+
+  if (platform === 'win32') {
+    // `--` ends Chromium's switch parsing: whatever the URL holds, it cannot
+    // become a switch (CVE-2018-1000006). In development the executable is
+    // electron.exe, which also needs the app folder.
+    if (isPackaged || appPath === undefined) return { kind: 'electron', scheme, execPath, args: ['--'] };
+    return { kind: 'electron', scheme, execPath, args: [appPath, '--'] };
+  }
+
+  if (platform === 'darwin') {
+    if (isPackaged) return { kind: 'electron', scheme };
+    return {
+      kind: 'macos-development',
+      scheme,
+      message:
+        `The ${scheme}: redirect scheme works once the app is packaged (npm run dist): macOS registers it from the app bundle's Info.plist. ` +
+        `In development use loopback mode, which works now: OIDC_REDIRECT_URI=http://127.0.0.1/callback npm start`,
+    };
+  }
+
+  if (isPackaged || appPath === undefined) return { kind: 'electron', scheme };
+
+  const home = input.env['HOME'] ?? '';
+  const xdgDataHome = input.env['XDG_DATA_HOME'];
+  // The XDG Base Directory spec ignores a relative XDG_DATA_HOME.
+  const dataHome = xdgDataHome !== undefined && xdgDataHome !== '' && path.posix.isAbsolute(xdgDataHome) ? xdgDataHome : path.posix.join(home, '.local', 'share');
+  return {
+    kind: 'linux-desktop-entry',
+    scheme,
+    directory: path.posix.join(dataHome, 'applications'),
+    fileName: desktopFileName(scheme),
+    contents: buildDesktopEntry({
+      name: `${input.productName} (development)`,
+      exec: [execPath, appPath, '--'],
+      scheme,
+    }),
+  };
+}
+
+/** `com.example.desktop-dev.desktop`: a name of its own, so it never overwrites the packaged app's entry. */
+export function desktopFileName(scheme: string): string {
+  return `${scheme.replace(/[^A-Za-z0-9.-]/g, '-')}-dev.desktop`;
+}
+
+/** Characters that force an Exec argument to be quoted (Desktop Entry Specification, "The Exec key"). */
+const EXEC_RESERVED = /[\s"'\\><~|&;$*?#()`]/;
+
+/**
+ * Quotes one Exec argument per the Desktop Entry Specification: inside double
+ * quotes, `"`, `` ` ``, `$` and `\` take a backslash; a literal `%` is `%%`
+ * (field codes use `%`). Then the string-value escape applies to the whole
+ * line, which doubles every backslash: a literal backslash becomes `\\\\`.
+ * Control characters and newlines cannot be represented and are refused.
+ */
+export function escapeDesktopExecArg(arg: string): string {
+  if (/[\x00-\x1f\x7f]/.test(arg)) throw new TypeError('a desktop entry Exec argument cannot contain control characters or newlines');
+  if (arg === '') return '""';
+  const percent = arg.replace(/%/g, '%%');
+  const quoted = EXEC_RESERVED.test(percent) ? `"${percent.replace(/["`$\\]/g, (c) => `\\${c}`)}"` : percent;
+  return quoted.replace(/\\/g, '\\\\');
+}
+
+/** Escapes a plain string value (Name=…) per the spec's string type. */
+function escapeDesktopString(value: string): string {
+  if (/[\x00-\x1f\x7f]/.test(value)) throw new TypeError('a desktop entry value cannot contain control characters');
+  return value.replace(/\\/g, '\\\\');
+}
+
+export interface DesktopEntryInput {
+  readonly name: string;
+  /** The command and its arguments; `%u` (the URL) is appended after them. */
+  readonly exec: readonly string[];
+  readonly scheme: string;
+}
+
+/** The text of a .desktop file that makes `exec … %u` the handler of `x-scheme-handler/<scheme>`. */
+export function buildDesktopEntry(input: DesktopEntryInput): string {
+  if (!/^[a-z][a-z0-9+.-]*$/.test(input.scheme)) throw new TypeError(`"${input.scheme}" is not a valid URI scheme`);
+  const exec = [...input.exec.map(escapeDesktopExecArg), '%u'].join(' ');
+  return [
+    '[Desktop Entry]',
+    'Type=Application',
+    'Version=1.5',
+    `Name=${escapeDesktopString(input.name)}`,
+    `Exec=${exec}`,
+    'Terminal=false',
+    'NoDisplay=true',
+    `MimeType=x-scheme-handler/${input.scheme};`,
+    '',
+  ].join('\n');
+}
+
+/** The side effects a plan needs, injected so the whole registration is testable without Electron. */
+export interface RegistrationDeps {
+  setAsDefaultProtocolClient(scheme: string, execPath?: string, args?: string[]): boolean;
+  mkdir(directory: string): Promise<void>;
+  writeFile(file: string, contents: string): Promise<void>;
+  /** Runs a program without a shell; rejects when it cannot run or exits non-zero. */
+  execFile(file: string, args: readonly string[]): Promise<void>;
+  readonly logger: ShellLogger;
+}
+
+/** Carries out a plan. Never throws: a failed registration is logged, and loopback mode still works. */
+export async function registerProtocolClient(plan: ProtocolRegistrationPlan, deps: RegistrationDeps): Promise<void> {
+  const { logger } = deps;
+  try {
+    switch (plan.kind) {
+      case 'electron': {
+        const ok =
+          plan.execPath === undefined
+            ? deps.setAsDefaultProtocolClient(plan.scheme)
+            : deps.setAsDefaultProtocolClient(plan.scheme, plan.execPath, [...(plan.args ?? [])]);
+        if (ok) logger.info(`registered as the handler of ${plan.scheme}:`);
+        else logger.warn(`could not register as the handler of ${plan.scheme}: (the OS refused); loopback mode still works`);
+        return;
+      }
+      case 'linux-desktop-entry': {
+        const file = path.posix.join(plan.directory, plan.fileName);
+        await deps.mkdir(plan.directory);
+        await deps.writeFile(file, plan.contents);
+        await deps.execFile('xdg-mime', ['default', plan.fileName, `x-scheme-handler/${plan.scheme}`]);
+        logger.info(`development: ${file} handles ${plan.scheme}: (xdg-mime default)`);
+        return;
+      }
+      case 'macos-development':
+        logger.info(plan.message);
+        return;
+    }
+  } catch (error) {
+    logger.warn(
+      `could not register the ${plan.scheme}: scheme (${error instanceof Error ? error.message : String(error)}); ` +
+        'use loopback mode instead: OIDC_REDIRECT_URI=http://127.0.0.1/callback',
+    );
+  }
+}

@@ -1,0 +1,141 @@
+import type { IpcError, IpcResult, ProviderInfo, SessionBridge, SessionState } from '../main/ipc/contract';
+import { messageFor } from './messages';
+import { renderScreen, showOutput, startingScreen, statusText, type Actions } from './view';
+
+/**
+ * The renderer: renders the session state it receives from main and nothing
+ * else. It holds no secrets and has no network access (CSP connect-src
+ * 'none'); every operation is one method of `window.session`, which the
+ * preload exposes.
+ */
+
+declare global {
+  interface Window {
+    /** Set by the preload (main/shell/preload.ts); absent if the preload failed. */
+    readonly session?: SessionBridge;
+  }
+}
+
+const screenRoot = document.getElementById('screen');
+const statusRegion = document.getElementById('status');
+const alertRegion = document.getElementById('alert');
+
+let current: SessionState | undefined;
+let provider: ProviderInfo | undefined;
+let busy = false;
+/** Filled in by start(); the screens call through it. */
+const context: { actions: Actions } = {
+  actions: { signIn() {}, cancelSignIn() {}, signOut() {}, retry() {}, showUserInfo() {} },
+};
+
+function start(bridge: SessionBridge | undefined): void {
+  if (!screenRoot || !statusRegion || !alertRegion) return;
+  if (!bridge) {
+    render({
+      status: 'error',
+      error: { code: 'internal_error', message: 'The connection between this window and the app is missing (the preload did not run).' },
+    });
+    return;
+  }
+  screenRoot.replaceChildren(startingScreen());
+
+  let changed = false;
+  bridge.onSessionChanged((state) => {
+    changed = true;
+    render(state);
+  });
+  void bridge.getProviderInfo().then((result) => {
+    if (result.ok) {
+      provider = result.value;
+      if (current) render(current, { force: true });
+    }
+  });
+  void bridge.getSession().then((result) => {
+    // A pushed change is newer than this answer.
+    if (changed) return;
+    if (result.ok) render(result.value);
+    else showAlert(result.error);
+  });
+
+  const run = (operation: () => Promise<IpcResult<unknown>>, after?: (value: unknown) => void): void => {
+    if (busy) return;
+    busy = true;
+    clearAlert();
+    setButtonsDisabled(true);
+    operation()
+      .then((result) => {
+        if (result.ok) after?.(result.value);
+        else showAlert(result.error);
+      })
+      .catch(() => showAlert({ code: 'internal_error', message: '' }))
+      .finally(() => {
+        busy = false;
+        setButtonsDisabled(false);
+      });
+  };
+
+  const actions: Actions = {
+    signIn: () => run(() => bridge.signIn()),
+    cancelSignIn: () => run(() => bridge.cancelSignIn()),
+    signOut: () => run(() => bridge.signOut()),
+    retry: (code) =>
+      code === 'config_invalid'
+        ? run(
+            () => bridge.getSession(),
+            (state) => render(state as SessionState, { force: true }),
+          )
+        : run(() => bridge.signIn()),
+    showUserInfo: () =>
+      run(
+        () => bridge.getUserInfo(),
+        (claims) => {
+          showOutput(screenRoot, JSON.stringify(claims, null, 2));
+          announce('API response received.');
+        },
+      ),
+  };
+  context.actions = actions;
+}
+
+/** Replaces the screen when the state changed; moves focus to its heading when the status changed. */
+function render(state: SessionState, options: { readonly force?: boolean } = {}): void {
+  if (!screenRoot) return;
+  const previous = current;
+  if (!options.force && previous && JSON.stringify(previous) === JSON.stringify(state)) return;
+  current = state;
+  const hadFocus = screenRoot.contains(document.activeElement) || document.activeElement === document.body || document.activeElement === null;
+  screenRoot.replaceChildren(renderScreen(state, { provider, actions: context.actions }));
+  screenRoot.setAttribute('aria-busy', state.status === 'restoring' ? 'true' : 'false');
+  document.documentElement.dataset['status'] = state.status;
+  if (previous?.status !== state.status) {
+    clearAlert();
+    announce(statusText(state));
+    // Not on the first screen: the page has just loaded and focus is where the user expects it.
+    if (previous && hadFocus) document.getElementById('screen-title')?.focus();
+  }
+}
+
+function announce(text: string): void {
+  if (statusRegion) statusRegion.textContent = text;
+}
+
+function showAlert(error: IpcError): void {
+  if (!alertRegion) return;
+  alertRegion.textContent = messageFor(error.code);
+  alertRegion.hidden = false;
+}
+
+function clearAlert(): void {
+  if (!alertRegion) return;
+  alertRegion.textContent = '';
+  alertRegion.hidden = true;
+}
+
+function setButtonsDisabled(disabled: boolean): void {
+  // aria-disabled rather than disabled: a focused button keeps its focus.
+  for (const element of screenRoot?.querySelectorAll('button') ?? []) {
+    element.setAttribute('aria-disabled', String(disabled));
+  }
+}
+
+start(window.session);

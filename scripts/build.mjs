@@ -1,0 +1,152 @@
+#!/usr/bin/env node
+/**
+ * Bundles the app with esbuild:
+ *   main/shell/main.ts     → dist/main/main.mjs     (ESM, Node; electron, keytar, oidc-provider external)
+ *   main/shell/preload.ts  → dist/main/preload.cjs  (CommonJS, self-contained for the sandbox; only electron external)
+ *   renderer/app.ts        → dist/renderer/app.js   (IIFE, minified) + index.html + styles.css (minified)
+ * and prints the size of each output.
+ *
+ *   node scripts/build.mjs                       # everything into dist/
+ *   node scripts/build.mjs --renderer-only --out <dir>   # only the renderer, into <dir> (used by the renderer tests)
+ *
+ * The main bundle is split at the dynamic import of the development provider,
+ * so `oidc-provider` (a devDependency, external) is loaded only when no
+ * provider is configured; a packaged app without it still starts and shows
+ * the configuration error instead.
+ */
+import { copyFile, mkdir, readdir, readFile, rm, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import * as esbuild from 'esbuild';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const ELECTRON_CHROME = 'chrome140';
+const ELECTRON_NODE = 'node22';
+const RENDERER_BUDGET_BYTES = 50 * 1024;
+
+/** Words that must never appear in the renderer bundle: it has no business with credentials. */
+const FORBIDDEN_IN_RENDERER = /accessToken|idToken|refreshToken|codeVerifier|\b(?:access_token|id_token|refresh_token|code_verifier)\b/;
+
+const { values: options } = parseArgs({
+  options: {
+    'renderer-only': { type: 'boolean', default: false },
+    out: { type: 'string' },
+    quiet: { type: 'boolean', default: false },
+  },
+});
+
+const outRoot = path.resolve(root, options.out ?? 'dist');
+const log = options.quiet ? () => {} : (line) => console.log(line);
+
+async function buildMain() {
+  const outdir = path.join(outRoot, 'main');
+  await rm(outdir, { recursive: true, force: true });
+  await esbuild.build({
+    absWorkingDir: root,
+    entryPoints: { main: 'main/shell/main.ts' },
+    outdir,
+    outExtension: { '.js': '.mjs' },
+    chunkNames: 'chunks/[name]-[hash]',
+    bundle: true,
+    splitting: true,
+    format: 'esm',
+    platform: 'node',
+    target: ELECTRON_NODE,
+    tsconfig: 'tsconfig.json',
+    // Native (keytar) or devDependency-only and loaded lazily (oidc-provider); electron is the runtime itself.
+    external: ['electron', 'keytar', 'oidc-provider'],
+    // CommonJS dependencies bundled into ESM may still call require() for Node built-ins.
+    banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
+    legalComments: 'none',
+    logLevel: 'warning',
+  });
+
+  await esbuild.build({
+    absWorkingDir: root,
+    entryPoints: ['main/shell/preload.ts'],
+    outfile: path.join(outdir, 'preload.cjs'),
+    bundle: true,
+    format: 'cjs',
+    platform: 'node',
+    target: ELECTRON_CHROME,
+    tsconfig: 'tsconfig.json',
+    // A sandboxed preload can require only a few modules; everything else is bundled in.
+    external: ['electron'],
+    legalComments: 'none',
+    logLevel: 'warning',
+  });
+}
+
+async function buildRenderer() {
+  const outdir = path.join(outRoot, 'renderer');
+  await rm(outdir, { recursive: true, force: true });
+  await mkdir(outdir, { recursive: true });
+  await esbuild.build({
+    absWorkingDir: root,
+    entryPoints: ['renderer/app.ts'],
+    outfile: path.join(outdir, 'app.js'),
+    bundle: true,
+    format: 'iife',
+    platform: 'browser',
+    target: ELECTRON_CHROME,
+    tsconfig: 'renderer/tsconfig.json',
+    minify: true,
+    legalComments: 'none',
+    logLevel: 'warning',
+  });
+  await esbuild.build({
+    absWorkingDir: root,
+    entryPoints: ['renderer/styles.css'],
+    outfile: path.join(outdir, 'styles.css'),
+    bundle: true,
+    minify: true,
+    target: ELECTRON_CHROME,
+    logLevel: 'warning',
+  });
+  await copyFile(path.join(root, 'renderer', 'index.html'), path.join(outdir, 'index.html'));
+
+  const js = await readFile(path.join(outdir, 'app.js'), 'utf8');
+  const match = FORBIDDEN_IN_RENDERER.exec(js);
+  if (match) throw new Error(`the renderer bundle mentions "${match[0]}": credentials never reach the renderer`);
+}
+
+async function sizes(dir) {
+  const rows = [];
+  const walk = async (current) => {
+    for (const entry of await readdir(current, { withFileTypes: true })) {
+      const full = path.join(current, entry.name);
+      if (entry.isDirectory()) await walk(full);
+      else rows.push({ file: path.relative(root, full), bytes: (await stat(full)).size });
+    }
+  };
+  await walk(dir);
+  return rows.sort((a, b) => a.file.localeCompare(b.file));
+}
+
+function formatBytes(bytes) {
+  return bytes < 1024 ? `${bytes} B` : `${(bytes / 1024).toFixed(1)} KB`;
+}
+
+async function main() {
+  const started = Date.now();
+  if (!options['renderer-only']) await buildMain();
+  await buildRenderer();
+
+  const dirs = options['renderer-only'] ? ['renderer'] : ['main', 'renderer'];
+  let rendererCode = 0;
+  for (const dir of dirs) {
+    for (const { file, bytes } of await sizes(path.join(outRoot, dir))) {
+      log(`  ${file.padEnd(48)} ${formatBytes(bytes).padStart(10)}`);
+      if (dir === 'renderer' && /\.(js|css)$/.test(file)) rendererCode += bytes;
+    }
+  }
+  log(`  renderer JS+CSS: ${formatBytes(rendererCode)} (budget ${formatBytes(RENDERER_BUDGET_BYTES)})`);
+  if (rendererCode > RENDERER_BUDGET_BYTES) throw new Error(`the renderer's JS+CSS is ${formatBytes(rendererCode)}, over the ${formatBytes(RENDERER_BUDGET_BYTES)} budget`);
+  log(`build: done in ${Date.now() - started} ms → ${path.relative(root, outRoot) || '.'}`);
+}
+
+main().catch((error) => {
+  console.error(`build failed: ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(1);
+});

@@ -1,0 +1,143 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { loadConfig } from '../../../main/auth/config';
+import { AuthError } from '../../../main/auth/errors';
+import { DEFAULT_REDIRECT_URI, developmentEnv, resolveAuthConfig, type DevProviderHandle } from '../../../main/shell/auth-config';
+import { createUnavailableAuthService } from '../../../main/shell/unavailable-auth';
+import { recordingLogger } from './support';
+
+const CONFIG_FILE = '/nonexistent/userData/oidc-config.json';
+
+function fakeDevProvider(): DevProviderHandle & { closed: number } {
+  return {
+    issuer: 'http://127.0.0.1:45678',
+    clientId: 'oidc-desktop-dev',
+    closed: 0,
+    close() {
+      this.closed++;
+    },
+  };
+}
+
+describe('resolveAuthConfig', () => {
+  it('uses the configuration when the environment names a provider, without starting the development provider', async () => {
+    let started = 0;
+    const setup = await resolveAuthConfig({
+      configFile: CONFIG_FILE,
+      env: { OIDC_ISSUER: 'https://login.example.com', OIDC_CLIENT_ID: 'desktop', OIDC_REDIRECT_URI: 'com.example.desktop:/callback' },
+      loadConfig,
+      startDevProvider: async () => (started++, fakeDevProvider()),
+      logger: recordingLogger(),
+    });
+    assert.equal(setup.kind, 'configured');
+    assert.equal(setup.kind === 'configured' && setup.config.issuer, 'https://login.example.com');
+    assert.equal(setup.kind === 'configured' && setup.devProvider, undefined);
+    assert.equal(started, 0);
+  });
+
+  it('starts the development provider when nothing is configured, with the custom-scheme redirect', async () => {
+    const dev = fakeDevProvider();
+    const setup = await resolveAuthConfig({ configFile: CONFIG_FILE, env: {}, loadConfig, startDevProvider: async () => dev, logger: recordingLogger() });
+    assert.equal(setup.kind, 'configured');
+    if (setup.kind !== 'configured') return;
+    assert.equal(setup.config.issuer, dev.issuer);
+    assert.equal(setup.config.clientId, 'oidc-desktop-dev');
+    assert.equal(setup.config.redirectUri, DEFAULT_REDIRECT_URI);
+    assert.equal(setup.devProvider, dev);
+  });
+
+  it('uses loopback with the development provider when OIDC_REDIRECT_URI says so', async () => {
+    const setup = await resolveAuthConfig({
+      configFile: CONFIG_FILE,
+      env: { OIDC_REDIRECT_URI: 'http://127.0.0.1/callback' },
+      loadConfig,
+      startDevProvider: async () => fakeDevProvider(),
+      logger: recordingLogger(),
+    });
+    assert.equal(setup.kind === 'configured' && setup.config.redirectUri, 'http://127.0.0.1/callback');
+  });
+
+  it('turns an invalid configuration into config_invalid instead of throwing', async () => {
+    const logger = recordingLogger();
+    const setup = await resolveAuthConfig({
+      configFile: CONFIG_FILE,
+      env: { OIDC_ISSUER: 'http://login.example.com', OIDC_CLIENT_ID: 'x', OIDC_REDIRECT_URI: 'myapp:/cb' },
+      loadConfig,
+      startDevProvider: async () => fakeDevProvider(),
+      logger,
+    });
+    assert.equal(setup.kind, 'invalid');
+    assert.equal(setup.kind === 'invalid' && setup.error.code, 'config_invalid');
+    assert.ok(logger.lines.some((line) => line.startsWith('error')));
+  });
+
+  it('wraps an unexpected loader failure as config_invalid', async () => {
+    const setup = await resolveAuthConfig({
+      configFile: CONFIG_FILE,
+      env: {},
+      loadConfig: async () => {
+        throw new Error('EACCES');
+      },
+      startDevProvider: async () => fakeDevProvider(),
+      logger: recordingLogger(),
+    });
+    assert.equal(setup.kind === 'invalid' && setup.error.code, 'config_invalid');
+  });
+
+  it('reports a development provider that cannot start as config_invalid, saying how to configure', async () => {
+    const setup = await resolveAuthConfig({
+      configFile: CONFIG_FILE,
+      env: {},
+      loadConfig,
+      startDevProvider: async () => {
+        throw new Error("Cannot find package 'oidc-provider'");
+      },
+      logger: recordingLogger(),
+    });
+    assert.equal(setup.kind, 'invalid');
+    assert.match(setup.kind === 'invalid' ? setup.error.message : '', /OIDC_ISSUER/);
+  });
+
+  it('closes the development provider when its configuration is refused', async () => {
+    const dev = fakeDevProvider();
+    const setup = await resolveAuthConfig({
+      configFile: CONFIG_FILE,
+      env: { OIDC_REDIRECT_URI: 'http://localhost/callback' },
+      loadConfig,
+      startDevProvider: async () => dev,
+      logger: recordingLogger(),
+    });
+    assert.equal(setup.kind, 'invalid');
+    assert.equal(dev.closed, 1);
+  });
+});
+
+describe('developmentEnv', () => {
+  it('keeps the user’s other OIDC_ settings and nothing else from the environment', () => {
+    const env = developmentEnv(fakeDevProvider(), { OIDC_SCOPES: 'openid profile', PATH: '/usr/bin', OIDC_ISSUER: 'https://ignored.example' });
+    assert.deepEqual(env, {
+      OIDC_SCOPES: 'openid profile',
+      OIDC_ISSUER: 'http://127.0.0.1:45678',
+      OIDC_CLIENT_ID: 'oidc-desktop-dev',
+      OIDC_REDIRECT_URI: 'com.example.desktop:/callback',
+    });
+  });
+});
+
+describe('createUnavailableAuthService', () => {
+  it('shows the error as session state and fails every operation with it', async () => {
+    const error = new AuthError('config_invalid', 'The sign-in configuration is invalid:\n- issuer: is missing.');
+    const auth = createUnavailableAuthService(error);
+    assert.deepEqual(auth.getSession(), { status: 'error', error: { code: 'config_invalid', message: error.message } });
+    await assert.rejects(auth.signIn(), error);
+    await assert.rejects(auth.getUserInfo(), error);
+    await assert.rejects(auth.callApi({ url: 'https://api.example.com/' }), error);
+    assert.equal(await auth.handleRedirect('com.example.desktop:/callback?code=1'), false);
+    await auth.ready();
+    await auth.restore();
+    auth.resume();
+    auth.cancelSignIn();
+    auth.onSessionChange(() => assert.fail('never changes'))();
+    auth.dispose();
+  });
+});

@@ -1,0 +1,182 @@
+/**
+ * A stand-in for the `electron` module, for main-wiring.test.ts: it records
+ * what main.ts does with each API, so the wiring (order of set-up, the
+ * privileged scheme, the window's options, the IPC channels, the deep-link
+ * listeners) can be checked on a machine without the Electron binary.
+ *
+ * The test bundles main.ts with esbuild, resolving `electron` to this file;
+ * each bundle gets its own copy, which publishes its state on
+ * `globalThis.__fakeElectron`.
+ */
+import { EventEmitter } from 'node:events';
+
+export interface FakeFrame {
+  readonly url: string;
+  readonly parent: null;
+}
+
+export class FakeWebContents extends EventEmitter {
+  readonly sent: Array<[string, unknown]> = [];
+  readonly mainFrame: FakeFrame = { url: 'app://com.example.desktop/index.html', parent: null };
+  openHandler: ((details: { url: string }) => { action: string }) | undefined;
+  send(channel: string, payload: unknown): void {
+    this.sent.push([channel, payload]);
+  }
+  isDestroyed(): boolean {
+    return false;
+  }
+  setWindowOpenHandler(handler: (details: { url: string }) => { action: string }): void {
+    this.openHandler = handler;
+  }
+}
+
+export interface FakeElectronState {
+  readonly calls: string[];
+  lockGranted: boolean;
+  userData: string;
+  readonly privileged: unknown[];
+  readonly protocolHandlers: Map<string, (request: Request) => Promise<Response>>;
+  readonly ipcHandlers: Map<string, (event: unknown, ...args: unknown[]) => unknown>;
+  readonly windows: FakeBrowserWindow[];
+  readonly opened: string[];
+  readonly protocolClients: unknown[][];
+  permissionRequest?: (contents: unknown, permission: string, callback: (granted: boolean) => void) => void;
+  permissionCheck?: () => boolean;
+  readonly app: FakeApp;
+  readonly powerMonitor: EventEmitter;
+  becomeReady(): void;
+}
+
+class FakeApp extends EventEmitter {
+  isPackaged = true;
+  private resolveReady!: () => void;
+  private readonly ready = new Promise<void>((resolve) => {
+    this.resolveReady = resolve;
+  });
+
+  whenReady(): Promise<void> {
+    return this.ready;
+  }
+  markReady(): void {
+    state.calls.push('ready');
+    this.resolveReady();
+    this.emit('ready');
+  }
+  requestSingleInstanceLock(): boolean {
+    state.calls.push('requestSingleInstanceLock');
+    return state.lockGranted;
+  }
+  quit(): void {
+    state.calls.push('quit');
+  }
+  exit(code: number): void {
+    state.calls.push(`exit ${code}`);
+  }
+  setAppUserModelId(id: string): void {
+    state.calls.push(`setAppUserModelId ${id}`);
+  }
+  enableSandbox(): void {
+    state.calls.push('enableSandbox');
+  }
+  getPath(name: string): string {
+    return name === 'userData' ? state.userData : `/nonexistent/${name}`;
+  }
+  setAsDefaultProtocolClient(...args: unknown[]): boolean {
+    state.protocolClients.push(args);
+    return true;
+  }
+  focus(): void {
+    state.calls.push('app.focus');
+  }
+}
+
+export class FakeBrowserWindow extends EventEmitter {
+  readonly webContents = new FakeWebContents();
+  url: string | undefined;
+  minimized = true;
+  focused = 0;
+  shown = 0;
+  constructor(readonly options: Record<string, unknown>) {
+    super();
+    state.calls.push('new BrowserWindow');
+    state.windows.push(this);
+    state.app.emit('web-contents-created', {}, this.webContents);
+  }
+  loadURL(url: string): Promise<void> {
+    this.url = url;
+    return Promise.resolve();
+  }
+  isDestroyed(): boolean {
+    return false;
+  }
+  isMinimized(): boolean {
+    return this.minimized;
+  }
+  restore(): void {
+    this.minimized = false;
+  }
+  show(): void {
+    this.shown++;
+  }
+  focus(): void {
+    this.focused++;
+  }
+}
+
+const app = new FakeApp();
+const powerMonitorEmitter = new EventEmitter();
+
+const state: FakeElectronState = {
+  calls: [],
+  lockGranted: true,
+  userData: '/nonexistent/userData',
+  privileged: [],
+  protocolHandlers: new Map(),
+  ipcHandlers: new Map(),
+  windows: [],
+  opened: [],
+  protocolClients: [],
+  app,
+  powerMonitor: powerMonitorEmitter,
+  becomeReady: () => app.markReady(),
+};
+(globalThis as unknown as { __fakeElectron?: FakeElectronState }).__fakeElectron = state;
+
+export { app, FakeBrowserWindow as BrowserWindow, powerMonitorEmitter as powerMonitor };
+
+export const protocol = {
+  registerSchemesAsPrivileged(schemes: unknown[]): void {
+    state.calls.push('registerSchemesAsPrivileged');
+    state.privileged.push(...schemes);
+  },
+  handle(scheme: string, handler: (request: Request) => Promise<Response>): void {
+    state.calls.push(`protocol.handle ${scheme}`);
+    state.protocolHandlers.set(scheme, handler);
+  },
+};
+
+export const ipcMain = {
+  handle(channel: string, listener: (event: unknown, ...args: unknown[]) => unknown): void {
+    state.ipcHandlers.set(channel, listener);
+  },
+  removeHandler(channel: string): void {
+    state.ipcHandlers.delete(channel);
+  },
+};
+
+export const session = {
+  defaultSession: {
+    setPermissionRequestHandler(handler: NonNullable<FakeElectronState['permissionRequest']>): void {
+      state.permissionRequest = handler;
+    },
+    setPermissionCheckHandler(handler: NonNullable<FakeElectronState['permissionCheck']>): void {
+      state.permissionCheck = handler;
+    },
+  },
+};
+
+export const shell = {
+  async openExternal(url: string): Promise<void> {
+    state.opened.push(url);
+  },
+};

@@ -1,0 +1,262 @@
+/**
+ * main.ts wired to a recording stand-in for `electron` (fake-electron.ts), so
+ * the glue itself is checked on machines without the Electron binary: the
+ * order of set-up before and after `ready`, the privileged app:// scheme, the
+ * window's options and URL, the IPC channels with the sender check, the
+ * deep-link sources (cold-start argv, open-url from will-finish-launching,
+ * second-instance), the configuration error screen, and shutdown.
+ *
+ * main.ts is bundled exactly as scripts/build.mjs bundles it, except that
+ * `electron` resolves to the stand-in and keytar to nothing (so the vault
+ * fails as on a machine without a keychain, and never touches the developer's
+ * own). The provider is an unreachable 127.0.0.1 address, or the embedded
+ * development provider on 127.0.0.1: nothing here needs a network or a browser.
+ */
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import * as esbuild from 'esbuild';
+import { buildContentSecurityPolicy } from '../../../main/shell/content-security-policy';
+import type { FakeElectronState } from './fake-electron';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+const CALLBACK = 'com.example.desktop:/callback?code=cold-start-code&state=s1';
+const trusted = { senderFrame: { url: 'app://com.example.desktop/index.html', parent: null }, sender: {} as { mainFrame: unknown } };
+trusted.sender.mainFrame = trusted.senderFrame;
+
+async function until<T>(probe: () => T | undefined, what: string, timeoutMs = 10_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = probe();
+    if (value !== undefined && value !== false) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+describe('main.ts wiring (Electron stand-in)', () => {
+  let outDir: string;
+  let bundleUrl: string;
+  const savedEnv = { ...process.env };
+  const savedConsole = { log: console.log, warn: console.warn, error: console.error };
+  /** Everything the app logs (through console), kept out of the test output and checked for secrets. */
+  const logged: string[] = [];
+
+  /** Imports a fresh copy of the bundle (main() runs on import) and returns its stand-in's state. */
+  async function startApp(instance: string, env: Record<string, string>, argv: string[] = []): Promise<FakeElectronState> {
+    for (const name of Object.keys(process.env)) if (name.startsWith('OIDC_')) delete process.env[name];
+    Object.assign(process.env, env);
+    const savedArgv = process.argv;
+    process.argv = [process.execPath, '.', ...argv];
+    try {
+      await import(`${bundleUrl}?instance=${instance}`);
+    } finally {
+      process.argv = savedArgv;
+    }
+    const state = (globalThis as unknown as { __fakeElectron?: FakeElectronState }).__fakeElectron;
+    if (!state) throw new Error('the Electron stand-in did not load');
+    return state;
+  }
+
+  before(async () => {
+    // Inside the repository (.tmp/ is git-ignored) so the bundle's external oidc-provider resolves from node_modules.
+    await mkdir(path.join(root, '.tmp'), { recursive: true });
+    outDir = await mkdtemp(path.join(root, '.tmp', 'main-wiring-'));
+    const renderer = spawnSync(process.execPath, [path.join(root, 'scripts/build.mjs'), '--renderer-only', '--quiet', '--out', outDir], { encoding: 'utf8' });
+    assert.equal(renderer.status, 0, renderer.stderr);
+    await esbuild.build({
+      absWorkingDir: root,
+      entryPoints: { main: 'main/shell/main.ts' },
+      outdir: path.join(outDir, 'main'),
+      outExtension: { '.js': '.mjs' },
+      bundle: true,
+      splitting: true,
+      format: 'esm',
+      platform: 'node',
+      target: 'node20',
+      external: ['keytar', 'oidc-provider'],
+      banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
+      logLevel: 'silent',
+      plugins: [
+        {
+          name: 'fake-electron',
+          setup(build) {
+            build.onResolve({ filter: /^electron$/ }, () => ({ path: path.join(root, 'test/unit/shell/fake-electron.ts') }));
+            // Never the developer's real keychain from a unit test: the vault fails as on a machine without keytar.
+            build.onResolve({ filter: /^keytar$/ }, () => ({ path: 'keytar-not-in-unit-tests', external: true }));
+          },
+        },
+      ],
+    });
+    bundleUrl = pathToFileURL(path.join(outDir, 'main', 'main.mjs')).href;
+    for (const level of ['log', 'warn', 'error'] as const) console[level] = (...args: unknown[]) => void logged.push(args.map(String).join(' '));
+  });
+
+  after(async () => {
+    Object.assign(console, savedConsole);
+    for (const name of Object.keys(process.env)) if (!(name in savedEnv)) delete process.env[name];
+    Object.assign(process.env, savedEnv);
+    await rm(outDir, { recursive: true, force: true });
+  });
+
+  it('sets up before ready, then serves the window, IPC and deep links once the core is ready', async () => {
+    const electron = await startApp(
+      'configured',
+      { OIDC_ISSUER: 'http://127.0.0.1:9', OIDC_CLIENT_ID: 'desktop', OIDC_REDIRECT_URI: 'com.example.desktop:/callback' },
+      ['--', CALLBACK],
+    );
+    const { app } = electron;
+
+    // Before ready: lock, sandbox, privileged scheme; listeners for every deep-link source.
+    assert.deepEqual(electron.calls.slice(0, 4), ['requestSingleInstanceLock', 'setAppUserModelId com.example.desktop', 'enableSandbox', 'registerSchemesAsPrivileged']);
+    assert.deepEqual(electron.privileged, [{ scheme: 'app', privileges: { standard: true, secure: true } }]);
+    assert.equal(app.listenerCount('will-finish-launching'), 1);
+    assert.equal(app.listenerCount('second-instance'), 1);
+    assert.equal(app.listenerCount('open-url'), 0, 'open-url is registered from will-finish-launching');
+    app.emit('will-finish-launching');
+    assert.equal(app.listenerCount('open-url'), 1);
+    let prevented = false;
+    app.emit('open-url', { preventDefault: () => (prevented = true) }, 'com.example.desktop:/callback?code=mac&state=s2');
+    assert.equal(prevented, true);
+
+    electron.becomeReady();
+    const window = await until(() => electron.windows[0], 'the window');
+    await until(() => electron.ipcHandlers.size === 7, 'the IPC handlers');
+    const ready = electron.calls.indexOf('ready');
+    assert.ok(electron.calls.indexOf('protocol.handle app') > ready);
+    assert.ok(electron.calls.indexOf('protocol.handle app') < electron.calls.indexOf('new BrowserWindow'), 'app:// is served before the window loads');
+
+    // The window.
+    assert.equal(window.url, 'app://com.example.desktop/index.html');
+    const prefs = window.options['webPreferences'] as Record<string, unknown>;
+    assert.equal(prefs['contextIsolation'], true);
+    assert.equal(prefs['sandbox'], true);
+    assert.equal(prefs['nodeIntegration'], false);
+    assert.match(String(prefs['preload']), /[/\\]main[/\\]preload\.cjs$/);
+
+    // app:// serves the built renderer with the CSP.
+    const handler = electron.protocolHandlers.get('app');
+    const page = await handler?.(new Request('app://com.example.desktop/index.html'));
+    assert.equal(page?.status, 200);
+    assert.equal(page?.headers.get('content-security-policy'), buildContentSecurityPolicy());
+    assert.equal((await handler?.(new Request('app://com.example.desktop/..%2f..%2fpackage.json')))?.status, 404);
+
+    // Guards on every web contents; permissions denied.
+    let navigationPrevented = false;
+    window.webContents.emit('will-navigate', { url: 'https://evil.example/', preventDefault: () => (navigationPrevented = true) });
+    assert.equal(navigationPrevented, true);
+    assert.deepEqual(window.webContents.openHandler?.({ url: 'https://evil.example/' }), { action: 'deny' });
+    assert.equal(electron.permissionCheck?.(), false);
+
+    // IPC through the sender check.
+    const getSession = electron.ipcHandlers.get('getSession');
+    const session = (await getSession?.(trusted)) as { ok: boolean; value?: { status: string } };
+    assert.equal(session.ok, true);
+    assert.ok(['signed-out', 'restoring', 'error'].includes(session.value?.status ?? ''), JSON.stringify(session));
+    const foreign = { senderFrame: { url: 'https://evil.example/', parent: null }, sender: {} as { mainFrame: unknown } };
+    foreign.sender.mainFrame = foreign.senderFrame;
+    assert.deepEqual(await getSession?.(foreign), { ok: false, error: { code: 'sender_rejected', message: 'This page may not use the session.' } });
+    assert.deepEqual(await electron.ipcHandlers.get('getProviderInfo')?.(trusted), { ok: true, value: { issuerHost: '127.0.0.1:9', development: false } });
+
+    // The cold-start and open-url links are delivered once the core settles; each delivery focuses the window.
+    await until(() => window.focused >= 2, 'the queued deep links to be delivered', 15_000);
+    assert.equal(window.minimized, false, 'restored from minimized');
+    const focusedBefore = window.focused;
+    app.emit('second-instance', {}, ['/usr/lib/electron', '.', '--', 'com.example.desktop:/callback?code=second&state=s3', '--original-process-start-time=1']);
+    assert.equal(window.focused, focusedBefore + 1, 'forward at once');
+    await until(() => window.focused === focusedBefore + 2, 'the second-instance link to be delivered (and the window focused again)');
+    // A second instance without a link just brings the window forward.
+    app.emit('second-instance', {}, ['/usr/lib/electron', '.']);
+    assert.equal(window.focused, focusedBefore + 3);
+
+    // State changes reach the page as plain session-changed events.
+    await until(() => window.webContents.sent.length > 0, 'a session-changed event');
+    for (const [channel, payload] of window.webContents.sent) {
+      assert.equal(channel, 'session-changed');
+      assert.equal(typeof (payload as { status?: unknown }).status, 'string');
+    }
+
+    // Registration (packaged stand-in: the default call), power, shutdown.
+    assert.deepEqual(electron.protocolClients, [['com.example.desktop']]);
+    assert.equal(electron.powerMonitor.listenerCount('resume'), 1);
+    electron.powerMonitor.emit('resume');
+    app.emit('will-quit');
+
+    // Logged, but never a code or the query that carries it.
+    assert.ok(logged.some((line) => line.includes('deep link queued')));
+    for (const secret of ['cold-start-code', 'code=mac', 'code=second', 'state=s1']) {
+      assert.ok(!logged.some((line) => line.includes(secret)), `${secret} appeared in the log`);
+    }
+  });
+
+  it('shows config_invalid as the session, without crashing, when the configuration is wrong', async () => {
+    const electron = await startApp('invalid', { OIDC_ISSUER: 'http://login.example.com', OIDC_CLIENT_ID: 'desktop', OIDC_REDIRECT_URI: 'com.example.desktop:/callback' });
+    electron.becomeReady();
+    await until(() => electron.ipcHandlers.size === 7, 'the IPC handlers');
+    const session = (await electron.ipcHandlers.get('getSession')?.(trusted)) as { ok: true; value: { status: string; error: { code: string; message: string } } };
+    assert.equal(session.value.status, 'error');
+    assert.equal(session.value.error.code, 'config_invalid');
+    assert.match(session.value.error.message, /issuer/);
+    const signIn = (await electron.ipcHandlers.get('signIn')?.(trusted)) as { ok: false; error: { code: string } };
+    assert.equal(signIn.error.code, 'config_invalid');
+    assert.ok(!electron.calls.some((call) => call.startsWith('exit')), 'the app did not exit');
+    electron.app.emit('will-quit');
+  });
+
+  it('starts the embedded development provider when nothing is configured, and stops it on quit', async () => {
+    const electron = await startApp('development', {});
+    electron.becomeReady();
+    await until(() => electron.ipcHandlers.size === 7, 'the IPC handlers');
+    const info = (await electron.ipcHandlers.get('getProviderInfo')?.(trusted)) as { ok: true; value: { issuerHost: string; development: boolean } };
+    assert.equal(info.value.development, true);
+    assert.match(info.value.issuerHost, /^127\.0\.0\.1:\d+$/);
+    const discovery = await fetch(`http://${info.value.issuerHost}/.well-known/openid-configuration`);
+    assert.equal(discovery.status, 200, 'the development provider answers');
+    await discovery.arrayBuffer();
+
+    // Sign in opens the provider's authorize URL in the system browser, with the custom-scheme redirect.
+    const signIn = (await electron.ipcHandlers.get('signIn')?.(trusted)) as { ok: boolean };
+    assert.equal(signIn.ok, true, JSON.stringify(signIn));
+    const authorize = new URL(await until(() => electron.opened[0], 'the browser to be opened'));
+    assert.equal(authorize.host, info.value.issuerHost);
+    assert.equal(authorize.searchParams.get('redirect_uri'), 'com.example.desktop:/callback');
+    assert.equal(authorize.searchParams.get('client_id'), 'oidc-desktop-dev');
+    await electron.ipcHandlers.get('cancelSignIn')?.(trusted);
+
+    electron.app.emit('will-quit');
+    const deadline = Date.now() + 5_000;
+    let stopped = false;
+    while (!stopped && Date.now() < deadline) {
+      stopped = await fetch(`http://${info.value.issuerHost}/.well-known/openid-configuration`).then(
+        async (response) => (await response.arrayBuffer(), false),
+        () => true,
+      );
+      if (!stopped) await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    assert.equal(stopped, true, 'the development provider stopped on quit');
+  });
+
+  it('quits at once when another instance holds the lock', async () => {
+    const fake = (globalThis as unknown as { __fakeElectron?: FakeElectronState }).__fakeElectron;
+    assert.ok(fake);
+    // The next import creates a new stand-in; make it refuse the lock from the start.
+    const original = Object.getOwnPropertyDescriptor(globalThis, '__fakeElectron');
+    let lockRefused = false;
+    Object.defineProperty(globalThis, '__fakeElectron', {
+      configurable: true,
+      get: () => original?.value,
+      set: (value: FakeElectronState) => {
+        value.lockGranted = false;
+        lockRefused = true;
+        Object.defineProperty(globalThis, '__fakeElectron', { configurable: true, writable: true, value });
+      },
+    });
+    const electron = await startApp('second', {}, [CALLBACK]);
+    assert.equal(lockRefused, true);
+    assert.deepEqual(electron.calls, ['requestSingleInstanceLock', 'quit']);
+    assert.equal(electron.app.listenerCount('second-instance'), 0);
+  });
+});
