@@ -53,7 +53,11 @@ export function createAuthService(options: AuthServiceOptions): AuthService {
   let refreshTimer: NodeJS.Timeout | undefined;
   let retryAttempt = 0;
   let disposed = false;
-  /** Keychain writes and deletes of the session run in order: a late write must never resurrect a token after sign-out. */
+  /**
+   * Keychain operations on the session and the pending flow run in order: a
+   * late write must never resurrect a token after sign-out, nor a spent flow
+   * after its callback.
+   */
   let vaultChain: Promise<unknown> = Promise.resolve();
 
   function inVaultOrder<T>(operation: () => Promise<T>): Promise<T> {
@@ -134,7 +138,7 @@ export function createAuthService(options: AuthServiceOptions): AuthService {
       if (mode.kind === 'custom-scheme') {
         // Kept in the keychain so that a redirect which cold-starts the app can
         // finish the flow. Not awaited: the browser should not wait for it.
-        void vault.set(vaultKey('pending-flow', config), pending.persist()).catch((error: unknown) => log.warn(`could not keep the pending sign-in in the keychain: ${redactText(String(error))}`));
+        void inVaultOrder(() => vault.set(vaultKey('pending-flow', config), pending.persist())).catch((error: unknown) => log.warn(`could not keep the pending sign-in in the keychain: ${redactText(String(error))}`));
       }
       log.info(`opening the browser at ${redactUrl(authorizeUrl)}`);
       try {
@@ -157,14 +161,14 @@ export function createAuthService(options: AuthServiceOptions): AuthService {
     if (!flow && state.status !== 'signing-in') return;
     generation += 1;
     endFlow();
-    void vault.delete(vaultKey('pending-flow', config)).catch(() => undefined);
+    void inVaultOrder(() => vault.delete(vaultKey('pending-flow', config))).catch(() => undefined);
     setState({ status: 'signed-out' });
   }
 
   function expireFlow(pending: PendingFlow): void {
     if (flow?.pending !== pending) return;
     endFlow();
-    void vault.delete(vaultKey('pending-flow', config)).catch(() => undefined);
+    void inVaultOrder(() => vault.delete(vaultKey('pending-flow', config))).catch(() => undefined);
     fail(new AuthError('flow_expired', 'The sign-in took longer than 10 minutes and was stopped. Please sign in again.'));
   }
 
@@ -203,7 +207,7 @@ export function createAuthService(options: AuthServiceOptions): AuthService {
     // Single use: from here on this flow is spent, whatever the outcome.
     if (active) endFlow(fromListener);
     const mine = ++generation;
-    if (mode.kind === 'custom-scheme') void vault.delete(vaultKey('pending-flow', config)).catch(() => undefined);
+    if (mode.kind === 'custom-scheme') void inVaultOrder(() => vault.delete(vaultKey('pending-flow', config))).catch(() => undefined);
     if (pending.isExpired(now())) {
       fail(new AuthError('flow_expired', 'The sign-in took longer than 10 minutes and was stopped. Please sign in again.'));
       return true;
@@ -224,13 +228,14 @@ export function createAuthService(options: AuthServiceOptions): AuthService {
     const key = vaultKey('pending-flow', config);
     let stored: PendingFlow | undefined;
     try {
-      stored = PendingFlow.restore(await vault.get(key), config);
+      // In order with the writes: a flow this process has already spent was deleted before this read.
+      stored = PendingFlow.restore(await inVaultOrder(() => vault.get(key)), config);
     } catch (error) {
       log.warn(`could not read a pending sign-in from the keychain: ${redactText(String(error))}`);
       return undefined;
     }
     if (!stored || !sameSecret(stateParam, stored.state)) return undefined;
-    await vault.delete(key).catch(() => undefined);
+    await inVaultOrder(() => vault.delete(key)).catch(() => undefined);
     return stored;
   }
 
@@ -430,7 +435,7 @@ export function createAuthService(options: AuthServiceOptions): AuthService {
     tokens = undefined;
     setState({ status: 'signed-out' });
     const problems: string[] = [];
-    if (hadFlow && mode.kind === 'custom-scheme') void vault.delete(vaultKey('pending-flow', config)).catch(() => undefined);
+    if (hadFlow && mode.kind === 'custom-scheme') void inVaultOrder(() => vault.delete(vaultKey('pending-flow', config))).catch(() => undefined);
     await inVaultOrder(() => clearStoredSession(vault, config)).catch((error: unknown) => {
       log.warn(`keychain delete failed: ${redactText(String(error))}`);
       problems.push('the keychain entry could not be removed');

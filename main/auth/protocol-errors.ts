@@ -12,12 +12,16 @@ export type ProtocolStep = 'authorization' | 'token' | 'refresh' | 'userinfo';
  * never passed through verbatim: they can quote response bodies.
  */
 export function toAuthError(error: unknown, step: ProtocolStep): AuthError {
-  if (error instanceof AuthError) {
-    if (error.code === 'network_error' && (step === 'token' || step === 'refresh')) {
-      return new AuthError('token_request_failed', `${error.message} Try again.`, { cause: error });
-    }
-    return error;
+  // openid-client wraps what its fetch throws (our bounded fetch's
+  // network_error, or the TimeoutError of an aborted body read) in errors of
+  // its own: look for a transport failure along the cause chain first.
+  const transport = transportFailure(error);
+  if (transport) {
+    return step === 'token' || step === 'refresh'
+      ? new AuthError('token_request_failed', `${transport.message} Try again.`, { cause: error })
+      : new AuthError('network_error', transport.message, { cause: error });
   }
+  if (error instanceof AuthError) return error;
   if (error instanceof oidc.AuthorizationResponseError) {
     const description = providerText(error.error_description);
     if (error.error === 'access_denied') {
@@ -71,8 +75,23 @@ export function toAuthError(error: unknown, step: ProtocolStep): AuthError {
 export function providerText(value: unknown): string {
   if (typeof value !== 'string') return '';
   // Control characters out, length capped; the UI renders it as text, never HTML.
-  const clean = value.replace(/[\u0000-\u001f\u007f]/g, ' ').trim();
+  // C0 and C1 controls, and bidi overrides that could make the text read differently from what it says.
+  const clean = value.replace(/[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g, ' ').trim();
   return clean.length > MAX_PROVIDER_TEXT ? `${clean.slice(0, MAX_PROVIDER_TEXT)}…` : clean;
+}
+
+/** A network-level failure somewhere along `error`'s cause chain. */
+function transportFailure(error: unknown): AuthError | undefined {
+  let current: unknown = error;
+  for (let depth = 0; depth < 6 && current instanceof Error; depth += 1) {
+    if (current instanceof AuthError) return current.code === 'network_error' ? current : undefined;
+    const code = (current as { code?: unknown }).code;
+    if (current.name === 'TimeoutError' || current.name === 'AbortError' || code === 'OAUTH_TIMEOUT' || code === 'OAUTH_ABORT') {
+      return new AuthError('network_error', 'The provider did not answer in time.', { cause: error });
+    }
+    current = current.cause;
+  }
+  return undefined;
 }
 
 function innermostMessage(error: unknown): string {

@@ -110,14 +110,28 @@ export function clientConfiguration(metadata: ProviderMetadata, config: AuthConf
   // trusts by default; we verify its signature anyway (defence in depth, and
   // the loopback development provider has no TLS).
   oidc.enableNonRepudiationChecks(configuration);
-  if (metadata.jwks) oidc.setJwksCache(configuration, metadata.jwks);
+  if (metadata.jwks) {
+    // openid-client refetches keys older than 300 s before using them, and
+    // refetches for an unknown kid only when the keys are at least 60 s old.
+    // We keep the keys fresh ourselves (refetched in the background when a
+    // sign-in starts with keys older than 240 s), so we seed them as exactly
+    // 60 s old: a known kid verifies with no request, so the token request
+    // stays the only one after the redirect, and an unknown kid (a key
+    // rotated during the sign-in) gets exactly one refetch.
+    const seededAt = Math.floor(Date.now() / 1000) - 60;
+    oidc.setJwksCache(configuration, { jwks: metadata.jwks.jwks, uat: seededAt });
+    seeds.set(configuration, seededAt);
+  }
   return configuration;
 }
 
-/** After an operation, keep whatever keys openid-client refetched (an unknown kid). */
+const seeds = new WeakMap<oidc.Configuration, number>();
+
+/** After an operation, keep the keys openid-client refetched (an unknown kid), if it did. */
 export function adoptJwks(metadata: ProviderMetadata, configuration: oidc.Configuration): void {
   const cache = oidc.getJwksCache(configuration);
-  if (cache && (!metadata.jwks || cache.uat > metadata.jwks.uat)) metadata.jwks = cache;
+  const seededAt = seeds.get(configuration);
+  if (cache && (seededAt === undefined || cache.uat > seededAt)) metadata.jwks = cache;
 }
 
 /**

@@ -1,0 +1,331 @@
+/**
+ * The client side of the adversarial tests: a real auth service pointed at
+ * the hostile provider, with everything it could leak a secret into under
+ * observation (the states it emits, its logger, its vault), plus the shared
+ * "rejected, nothing kept, can sign in again" scenario every case runs.
+ */
+import assert from 'node:assert/strict';
+import { createAuthService, createMemoryVault, validateConfig, type AuthConfig, type AuthErrorCode, type AuthService, type SecretVault, type SessionState } from '../../main/auth/index';
+import type { AuthorizationRequest, HostileProvider, HostileScript } from './hostile-provider';
+
+export const REDIRECT_URI = 'com.example.desktop:/callback';
+
+export interface VaultRecord {
+  readonly op: 'get' | 'set' | 'delete';
+  readonly key: string;
+  readonly value?: string;
+  readonly ok: boolean;
+}
+
+/** A vault wrapper that records every call and can be told to fail. */
+export interface RecordingVault extends SecretVault {
+  readonly calls: VaultRecord[];
+  /** Called before each operation; return an Error to make that operation reject with it. */
+  fault: ((op: 'get' | 'set' | 'delete', key: string) => Error | undefined) | undefined;
+  /** What the vault holds now, key → value. */
+  contents(): Promise<Map<string, string>>;
+  /** Every value ever handed to `set`, and what it holds now, as one string to search. */
+  everything(): Promise<string>;
+}
+
+export function recordingVault(inner: SecretVault = createMemoryVault()): RecordingVault {
+  const keys = new Set<string>();
+  /** Runs one operation, recording it with its outcome (an injected fault, or the inner vault's). */
+  async function run<T>(op: VaultRecord['op'], key: string, value: string | undefined, call: () => Promise<T>): Promise<T> {
+    const record = (ok: boolean): void => {
+      vault.calls.push({ op, key, ...(value === undefined ? {} : { value }), ok });
+    };
+    const injected = vault.fault?.(op, key);
+    if (injected) {
+      record(false);
+      throw injected;
+    }
+    try {
+      const result = await call();
+      record(true);
+      return result;
+    } catch (error) {
+      record(false);
+      throw error;
+    }
+  }
+  const vault: RecordingVault = {
+    calls: [],
+    fault: undefined,
+    get: (key) => run('get', key, undefined, () => inner.get(key)),
+    set: (key, value) =>
+      run('set', key, value, async () => {
+        keys.add(key);
+        await inner.set(key, value);
+      }),
+    delete: (key) => run('delete', key, undefined, () => inner.delete(key)),
+    async contents() {
+      const out = new Map<string, string>();
+      for (const key of keys) {
+        const value = await inner.get(key).catch(() => null);
+        if (value !== null) out.set(key, value);
+      }
+      return out;
+    },
+    async everything() {
+      const now = [...(await vault.contents()).entries()].map(([k, v]) => `${k}=${v}`);
+      const written = vault.calls.flatMap((c) => (c.value === undefined ? [] : [`${c.key}=${c.value}`]));
+      return [...now, ...written].join('\n');
+    },
+  };
+  return vault;
+}
+
+export interface HostileClient {
+  readonly auth: AuthService;
+  readonly config: AuthConfig;
+  readonly vault: RecordingVault;
+  /** Every URL the core asked the OS to open. */
+  readonly opened: string[];
+  /** Every state the core emitted, in order. */
+  readonly states: SessionState[];
+  /** Every line the core logged, "level: message". */
+  readonly logs: string[];
+  /** Resolves with the next URL the core asks to open (or the oldest one not taken yet). */
+  nextOpened(): Promise<string>;
+}
+
+export interface ClientOptions {
+  readonly vault?: RecordingVault;
+  readonly httpTimeoutMs?: number;
+  readonly fetch?: typeof fetch;
+  readonly now?: () => number;
+  readonly config?: Record<string, unknown>;
+}
+
+export function configFor(provider: HostileProvider, overrides: Record<string, unknown> = {}): AuthConfig {
+  return validateConfig({ issuer: provider.issuer, clientId: provider.clientId, redirectUri: REDIRECT_URI, endSessionInBrowser: false, ...overrides });
+}
+
+export function hostileClient(provider: HostileProvider, options: ClientOptions = {}): HostileClient {
+  const opened: string[] = [];
+  const states: SessionState[] = [];
+  const logs: string[] = [];
+  const waiters: Array<(url: string) => void> = [];
+  let taken = 0;
+  const vault = options.vault ?? recordingVault();
+  const config = configFor(provider, options.config);
+  const auth = createAuthService({
+    config,
+    vault,
+    ...(options.fetch ? { fetch: options.fetch } : {}),
+    ...(options.now ? { now: options.now } : {}),
+    ...(options.httpTimeoutMs ? { httpTimeoutMs: options.httpTimeoutMs } : {}),
+    logger: {
+      info: (message) => logs.push(`info: ${message}`),
+      warn: (message) => logs.push(`warn: ${message}`),
+      error: (message) => logs.push(`error: ${message}`),
+    },
+    async openExternal(url) {
+      opened.push(url);
+      const waiter = waiters.shift();
+      if (waiter) waiter(url);
+    },
+  });
+  auth.onSessionChange((state) => states.push(state));
+  return {
+    auth,
+    config,
+    vault,
+    opened,
+    states,
+    logs,
+    nextOpened() {
+      if (taken < opened.length) return Promise.resolve(opened[taken++] as string);
+      return new Promise<string>((resolve) => {
+        waiters.push((url) => {
+          taken += 1;
+          resolve(url);
+        });
+      });
+    },
+  };
+}
+
+/** Clicks "Sign in" and lets the provider mint a code for the authorize URL the core opened. */
+export async function beginSignIn(client: HostileClient, provider: HostileProvider): Promise<{ authorizeUrl: string; authorization: AuthorizationRequest }> {
+  const opened = client.nextOpened();
+  await client.auth.signIn();
+  const authorizeUrl = await opened;
+  return { authorizeUrl, authorization: provider.authorize(authorizeUrl) };
+}
+
+/** A complete, successful sign-in: authorize, callback, token exchange. */
+export async function signInFully(client: HostileClient, provider: HostileProvider): Promise<AuthorizationRequest> {
+  const { authorization } = await beginSignIn(client, provider);
+  assert.equal(await client.auth.handleRedirect(authorization.callback), true, 'the core recognises its own callback');
+  const session = client.auth.getSession();
+  assert.equal(session.status, 'signed-in', `signed in (state is ${JSON.stringify(session)})`);
+  return authorization;
+}
+
+export function errorOf(state: SessionState): { code: AuthErrorCode; message: string } | undefined {
+  if (state.status === 'error') return state.error;
+  if (state.status === 'signed-out') return state.error;
+  return undefined;
+}
+
+/**
+ * A message a user can read: a plain string of reasonable length, no
+ * control characters (C0 or C1), nothing that looks like a library error or
+ * a stack trace.
+ */
+export function assertUserMessage(message: unknown, context: string): void {
+  assert.equal(typeof message, 'string', `${context}: the message is a string`);
+  const text = message as string;
+  assert.ok(text.length >= 20, `${context}: the message says something (${JSON.stringify(text)})`);
+  assert.ok(text.length <= 700, `${context}: the message is capped (${text.length} characters)`);
+  assert.doesNotMatch(text, /\p{Cc}/u, `${context}: no control characters in ${JSON.stringify(text)}`);
+  assert.doesNotMatch(text, /OAUTH_|TypeError|SyntaxError|\bat \S+ \(|\[object |undefined|null\b/, `${context}: no library internals in ${JSON.stringify(text)}`);
+}
+
+/** Every secret found in `haystack`. */
+export function leaksIn(haystack: string, secrets: readonly string[]): string[] {
+  return secrets.filter((secret) => secret.length >= 8 && haystack.includes(secret));
+}
+
+/**
+ * None of `secrets` appears in the states the client emitted, its logs, or
+ * (unless `vault: false`) anything ever written to its vault.
+ */
+export async function assertNothingLeaked(client: HostileClient, secrets: readonly string[], where: { vault?: readonly string[] } = {}): Promise<void> {
+  assert.ok(secrets.length > 0, 'there are secrets to look for');
+  assert.deepEqual(leaksIn(JSON.stringify(client.states), secrets), [], 'no secret in the emitted session states');
+  assert.deepEqual(leaksIn(JSON.stringify(client.auth.getSession()), secrets), [], 'no secret in the current session state');
+  assert.deepEqual(leaksIn(client.logs.join('\n'), secrets), [], 'no secret in the logs');
+  assert.deepEqual(leaksIn(await client.vault.everything(), where.vault ?? secrets), [], 'no secret written to the vault');
+}
+
+export interface RejectionCase {
+  /** What the hostile provider does during the attempt. */
+  readonly script?: HostileScript;
+  /** The callback to hand the core; default: the provider's own success callback. */
+  readonly callback?: (authorization: AuthorizationRequest, authorizeUrl: string, provider: HostileProvider) => string;
+  /** Change the provider before the attempt (e.g. rotate keys); undone by nothing. */
+  readonly before?: (provider: HostileProvider) => void;
+  readonly code: AuthErrorCode;
+  readonly message?: RegExp;
+  /** How many token requests the attempt may send (default: 1 for a callback with the right state). */
+  readonly tokenRequests?: number;
+  readonly httpTimeoutMs?: number;
+  /** Checks right after handleRedirect returned, before the verdict is asserted (e.g. how long it took). */
+  readonly afterRedirect?: (provider: HostileProvider, elapsedMs: number) => void | Promise<void>;
+  /** Extra checks right after the rejection, before the follow-up sign-in. */
+  readonly afterRejection?: (provider: HostileProvider, client: HostileClient, callback: string) => void | Promise<void>;
+  /** True when the callback must leave the flow pending (it did not carry the flow's state). */
+  readonly flowKept?: boolean;
+}
+
+export interface RejectionOutcome {
+  readonly client: HostileClient;
+  readonly error: { code: AuthErrorCode; message: string };
+  /** Milliseconds handleRedirect took. */
+  readonly elapsedMs: number;
+  /** Secrets of the rejected attempt (codes, tokens, verifier, nonce). */
+  readonly rejectedSecrets: string[];
+}
+
+/**
+ * The scenario every hostile case runs:
+ * 1. a sign-in whose provider misbehaves as scripted ends in a clear error
+ *    state (stable code, a message a user understands);
+ * 2. nothing from the rejected response is used or kept: no token in the
+ *    states, the logs or the vault, no API call can be made with it;
+ * 3. with the provider behaving again, the same client signs in normally, and
+ *    its sign-out revokes only the new tokens (the rejected ones were never
+ *    held).
+ */
+export async function expectRejectedSignIn(provider: HostileProvider, scenario: RejectionCase): Promise<RejectionOutcome> {
+  provider.reset();
+  const client = hostileClient(provider, scenario.httpTimeoutMs ? { httpTimeoutMs: scenario.httpTimeoutMs } : {});
+  try {
+    await client.auth.ready();
+    scenario.before?.(provider);
+    provider.script = scenario.script ?? {};
+    const { authorizeUrl, authorization } = await beginSignIn(client, provider);
+    const callback = scenario.callback ? scenario.callback(authorization, authorizeUrl, provider) : authorization.callback;
+    provider.resetRequests();
+    const started = performance.now();
+    assert.equal(await client.auth.handleRedirect(callback), true, 'the callback is recognised as ours');
+    const elapsedMs = performance.now() - started;
+    await scenario.afterRedirect?.(provider, elapsedMs);
+
+    const session = client.auth.getSession();
+    assert.equal(session.status, 'error', `the sign-in ends in an error state (state is ${JSON.stringify(session)})`);
+    const error = errorOf(session);
+    assert.ok(error);
+    assert.equal(error.code, scenario.code, `error code (message: ${error.message})`);
+    assertUserMessage(error.message, scenario.code);
+    if (scenario.message) assert.match(error.message, scenario.message);
+    assert.deepEqual(Object.keys(session).sort(), ['error', 'status'], 'the error state carries nothing but the error');
+    assert.deepEqual(Object.keys(error).sort(), ['code', 'message']);
+    assert.equal(provider.count('/token'), scenario.tokenRequests ?? 1, 'token requests sent for this callback');
+    for (const exchange of provider.exchanges) assert.equal(exchange.pkceValid, true, 'the code_verifier sent hashes to the challenge of the authorize URL (S256)');
+    await scenario.afterRejection?.(provider, client, callback);
+
+    // Nothing from the rejected response is kept: no token to call with, none in the vault.
+    await assert.rejects(client.auth.getUserInfo(), (e: { code?: string }) => e.code === 'not_signed_in');
+    assert.equal(provider.count('/userinfo'), 0, 'no access token was ever presented');
+    assert.equal(client.vault.calls.filter((c) => c.op === 'set' && c.key.startsWith('refresh-token:')).length, 0, 'no refresh token was written to the vault');
+    const rejectedSecrets = provider.secrets();
+    // Verifier and nonce are kept in the vault on purpose while the flow is pending (a cold start finishes it); tokens and codes never are.
+    const kept = new Set([...provider.verifiers(), ...provider.nonces()]);
+    const vaultSecrets = rejectedSecrets.filter((s) => !kept.has(s));
+    await assertNothingLeaked(client, rejectedSecrets, { vault: vaultSecrets });
+    const held = [...(await client.vault.contents()).keys()];
+    if (scenario.flowKept) {
+      assert.deepEqual(held.map((k) => k.split(':')[0]), ['pending-flow'], 'only the still-pending flow is in the vault');
+    } else {
+      assert.deepEqual(held, [], 'the vault holds nothing after the rejected attempt (the pending flow was single use)');
+    }
+
+    // The app recovers: the same client, the provider behaving, a normal sign-in.
+    provider.reset();
+    await signInFully(client, provider);
+    assert.equal(provider.exchanges.length, 1);
+    assert.equal(provider.exchanges[0]?.pkceValid, true);
+    await waitFor(async () => (await client.vault.contents()).size === 1, 'the new refresh token in the vault');
+    const stored = [...(await client.vault.contents()).values()].join('\n');
+    assert.match(stored, /hostile-rt-/, 'positive control: the follow-up refresh token IS in the vault');
+    await assertNothingLeaked(client, rejectedSecrets, { vault: vaultSecrets });
+    provider.resetRequests();
+    await client.auth.signOut();
+    const revoked = provider.requests.filter((r) => r.path === '/revoke').map((r) => r.form.get('token') ?? '');
+    assert.equal(revoked.length, 2, 'sign-out revokes the refresh and the access token');
+    assert.deepEqual(leaksIn(revoked.join('\n'), rejectedSecrets), [], 'the tokens of the rejected response were never held: sign-out does not know them');
+    return { client, error, elapsedMs, rejectedSecrets };
+  } finally {
+    client.auth.dispose();
+    provider.reset();
+  }
+}
+
+export async function waitFor(check: () => boolean | Promise<boolean>, what: string, timeoutMs = 3000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+/** Waits until the client's session satisfies `predicate`. */
+export function waitForState(client: HostileClient, predicate: (state: SessionState) => boolean, what: string, timeoutMs = 5000): Promise<SessionState> {
+  if (predicate(client.auth.getSession())) return Promise.resolve(client.auth.getSession());
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      off();
+      reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what}; state is ${JSON.stringify(client.auth.getSession())}`));
+    }, timeoutMs);
+    const off = client.auth.onSessionChange((state) => {
+      if (!predicate(state)) return;
+      clearTimeout(timer);
+      off();
+      resolve(state);
+    });
+  });
+}
