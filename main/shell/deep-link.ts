@@ -12,6 +12,7 @@
  */
 
 /** Characters a well-formed URL of ours may hold verbatim; anything else must arrive percent-encoded. */
+/** RFC 3986 characters only. The single quote is a legal sub-delimiter and means nothing to a Windows command line; the double quote is not allowed. */
 const URL_CHARS = /^[A-Za-z0-9\-._~:/?#[\]@!$&'()*+,;=%]+$/;
 
 /**
@@ -19,7 +20,7 @@ const URL_CHARS = /^[A-Za-z0-9\-._~:/?#[\]@!$&'()*+,;=%]+$/;
  * or undefined when there is none, more than one, or it is malformed.
  *
  * Accepted: `<scheme>:/path?query` (RFC 8252 §7.1, one slash, no authority).
- * Refused: anything with whitespace, quotes or control characters (the
+ * Refused: anything with whitespace, double quotes or control characters (the
  * CVE-2018-1000006 style `scheme://" --gpu-launcher="cmd" --`, whether or not
  * the OS split it into several arguments), an authority (`scheme://…`),
  * credentials, and every other scheme.
