@@ -11,8 +11,11 @@
  * only when exactly one argument is a URL of our scheme.
  */
 
-/** Characters a well-formed URL of ours may hold verbatim; anything else must arrive percent-encoded. */
-/** RFC 3986 characters only. The single quote is a legal sub-delimiter and means nothing to a Windows command line; the double quote is not allowed. */
+/**
+ * Characters a well-formed URL of ours may hold verbatim (RFC 3986); anything
+ * else must arrive percent-encoded. The single quote is a legal sub-delimiter
+ * and means nothing to a Windows command line; the double quote is refused.
+ */
 const URL_CHARS = /^[A-Za-z0-9\-._~:/?#[\]@!$&'()*+,;=%]+$/;
 
 /**
