@@ -5,6 +5,7 @@
  * "rejected, nothing kept, can sign in again" scenario every case runs.
  */
 import assert from 'node:assert/strict';
+import { recordOpenedUrls } from './service-observers';
 import { createAuthService, createMemoryVault, validateConfig, type AuthConfig, type AuthErrorCode, type AuthService, type SecretVault, type SessionState } from '../../main/auth/index';
 import type { AuthorizationRequest, HostileProvider, HostileScript } from './hostile-provider';
 
@@ -98,16 +99,16 @@ export interface ClientOptions {
   readonly config?: Record<string, unknown>;
 }
 
+export { waitForState } from './service-observers';
+
 export function configFor(provider: HostileProvider, overrides: Record<string, unknown> = {}): AuthConfig {
   return validateConfig({ issuer: provider.issuer, clientId: provider.clientId, redirectUri: REDIRECT_URI, endSessionInBrowser: false, ...overrides });
 }
 
 export function hostileClient(provider: HostileProvider, options: ClientOptions = {}): HostileClient {
-  const opened: string[] = [];
+  const urls = recordOpenedUrls();
   const states: SessionState[] = [];
   const logs: string[] = [];
-  const waiters: Array<(url: string) => void> = [];
-  let taken = 0;
   const vault = options.vault ?? recordingVault();
   const config = configFor(provider, options.config);
   const auth = createAuthService({
@@ -121,29 +122,17 @@ export function hostileClient(provider: HostileProvider, options: ClientOptions 
       warn: (message) => logs.push(`warn: ${message}`),
       error: (message) => logs.push(`error: ${message}`),
     },
-    async openExternal(url) {
-      opened.push(url);
-      const waiter = waiters.shift();
-      if (waiter) waiter(url);
-    },
+    openExternal: urls.openExternal,
   });
   auth.onSessionChange((state) => states.push(state));
   return {
     auth,
     config,
     vault,
-    opened,
+    opened: urls.opened,
     states,
     logs,
-    nextOpened() {
-      if (taken < opened.length) return Promise.resolve(opened[taken++] as string);
-      return new Promise<string>((resolve) => {
-        waiters.push((url) => {
-          taken += 1;
-          resolve(url);
-        });
-      });
-    },
+    nextOpened: urls.nextOpened,
   };
 }
 
@@ -313,19 +302,3 @@ export async function waitFor(check: () => boolean | Promise<boolean>, what: str
   }
 }
 
-/** Waits until the client's session satisfies `predicate`. */
-export function waitForState(client: HostileClient, predicate: (state: SessionState) => boolean, what: string, timeoutMs = 5000): Promise<SessionState> {
-  if (predicate(client.auth.getSession())) return Promise.resolve(client.auth.getSession());
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      off();
-      reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what}; state is ${JSON.stringify(client.auth.getSession())}`));
-    }, timeoutMs);
-    const off = client.auth.onSessionChange((state) => {
-      if (!predicate(state)) return;
-      clearTimeout(timer);
-      off();
-      resolve(state);
-    });
-  });
-}

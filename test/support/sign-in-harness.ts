@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createAuthService, createKeytarVault, validateConfig, type AuthConfig, type AuthService, type SecretVault, type SessionState } from '../../main/auth/index';
 import { startDevProvider, type DevProvider, type DevProviderOptions } from '../../main/dev-provider/dev-provider';
+import { recordOpenedUrls } from './service-observers';
 import { launchSystemBrowser, type SignInOptions, type SystemBrowser } from './system-browser';
 
 /**
@@ -50,35 +51,22 @@ export async function startHarness(options: DevProviderOptions = {}): Promise<Si
     keychainService,
     config,
     service(serviceConfig, extra = {}) {
-      const opened: string[] = [];
+      const urls = recordOpenedUrls();
       const states: SessionState[] = [];
-      let taken = 0;
-      const waiters: Array<(url: string) => void> = [];
       const auth = createAuthService({
         config: serviceConfig ?? config(),
         vault: extra.vault ?? vault,
         ...(extra.fetch ? { fetch: extra.fetch } : {}),
         ...(extra.httpTimeoutMs ? { httpTimeoutMs: extra.httpTimeoutMs } : {}),
-        async openExternal(url) {
-          opened.push(url);
-          waiters.shift()?.(url);
-        },
+        openExternal: urls.openExternal,
       });
       auth.onSessionChange((state) => states.push(state));
       services.push(auth);
       return {
         auth,
-        opened,
+        opened: urls.opened,
         states,
-        nextOpened() {
-          if (taken < opened.length) return Promise.resolve(opened[taken++] as string);
-          return new Promise<string>((resolve) => {
-            waiters.push((url) => {
-              taken += 1;
-              resolve(url);
-            });
-          });
-        },
+        nextOpened: urls.nextOpened,
       };
     },
     async close() {

@@ -3,26 +3,11 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { vaultKey } from '../../../main/auth/pending-flow';
-import type { SessionState } from '../../../main/auth/session-state';
-import { signInThroughBrowser, startHarness, type SignInHarness, type TestService } from '../../support/sign-in-harness';
+import { waitForState } from '../../support/service-observers';
+import { signInThroughBrowser, startHarness, type SignInHarness } from '../../support/sign-in-harness';
 
 const ACCESS_TOKEN_TTL = 5;
 
-function waitForState(service: TestService, predicate: (state: SessionState) => boolean, timeoutMs: number, what: string): Promise<SessionState> {
-  if (predicate(service.auth.getSession())) return Promise.resolve(service.auth.getSession());
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      off();
-      reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what}; state is ${JSON.stringify(service.auth.getSession())}`));
-    }, timeoutMs);
-    const off = service.auth.onSessionChange((state) => {
-      if (!predicate(state)) return;
-      clearTimeout(timer);
-      off();
-      resolve(state);
-    });
-  });
-}
 
 async function storedRefreshToken(harness: SignInHarness): Promise<string | undefined> {
   const text = await harness.vault.get(vaultKey('refresh-token', harness.config()));
@@ -66,7 +51,7 @@ describe('session lifecycle against the development provider (access tokens of 5
     assert.equal(first.status, 'signed-in');
     const firstRefreshToken = await eventually(() => storedRefreshToken(harness), Boolean, 'the first refresh token in the keychain');
 
-    const refreshed = await waitForState(service, (s) => s.status === 'signed-in' && first.status === 'signed-in' && s.expiresAt > first.expiresAt, ACCESS_TOKEN_TTL * 1000 + 3000, 'a proactive refresh');
+    const refreshed = await waitForState(service, (s) => s.status === 'signed-in' && first.status === 'signed-in' && s.expiresAt > first.expiresAt, 'a proactive refresh', ACCESS_TOKEN_TTL * 1000 + 3000);
     assert.ok(refreshed.status === 'signed-in' && first.status === 'signed-in' && refreshed.expiresAt - first.expiresAt >= 3000, 'refreshed at about 80% of the lifetime');
     assert.ok(Date.now() < (first.status === 'signed-in' ? first.expiresAt : 0), 'before the old access token expired');
     const rotated = await eventually(() => storedRefreshToken(harness), (t) => t !== undefined && t !== firstRefreshToken, 'the rotated refresh token in the keychain');
@@ -125,7 +110,7 @@ describe('session lifecycle against the development provider (access tokens of 5
     await signInThroughBrowser(harness, service);
     await eventually(() => storedRefreshToken(harness), Boolean, 'a refresh token in the keychain');
     await harness.provider.revokeAllGrants();
-    const ended = await waitForState(service, (s) => s.status === 'signed-out', ACCESS_TOKEN_TTL * 1000 + 3000, 'the session to end');
+    const ended = await waitForState(service, (s) => s.status === 'signed-out', 'the session to end', ACCESS_TOKEN_TTL * 1000 + 3000);
     assert.equal(ended.status === 'signed-out' && ended.error?.code, 'session_ended');
     assert.match(ended.status === 'signed-out' ? (ended.error?.message ?? '') : '', /your session ended; please sign in again/i);
     assert.equal(await eventually(() => storedRefreshToken(harness), (t) => t === undefined, 'the keychain to be cleared'), undefined);
@@ -136,13 +121,13 @@ describe('session lifecycle against the development provider (access tokens of 5
     await signInThroughBrowser(harness, service);
     harness.provider.setDown(true);
     try {
-      const stale = await waitForState(service, (s) => s.status === 'signed-in' && s.stale === true, ACCESS_TOKEN_TTL * 1000 + 3000, 'the stale flag');
+      const stale = await waitForState(service, (s) => s.status === 'signed-in' && s.stale === true, 'the stale flag', ACCESS_TOKEN_TTL * 1000 + 3000);
       assert.equal(stale.status, 'signed-in');
       assert.ok(await storedRefreshToken(harness), 'the refresh token is kept');
     } finally {
       harness.provider.setDown(false);
     }
-    const recovered = await waitForState(service, (s) => s.status === 'signed-in' && s.stale !== true, 15_000, 'recovery after backoff');
+    const recovered = await waitForState(service, (s) => s.status === 'signed-in' && s.stale !== true, 'recovery after backoff', 15_000);
     assert.equal(recovered.status, 'signed-in');
     await service.auth.signOut();
   });
