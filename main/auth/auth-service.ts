@@ -10,7 +10,7 @@ import { FLOW_LIFETIME_MS, PendingFlow, vaultKey } from './pending-flow';
 import { challengeFromVerifier, createCodeVerifier, createNonce, createState } from './pkce';
 import type { ApiRequest, ApiResponse, AuthLogger, AuthService, AuthServiceOptions, SessionListener } from './ports';
 import { toAuthError } from './protocol-errors';
-import { adoptJwks, clientConfiguration, discoverProvider, jwksIsAging, refreshJwks, type MetadataDeps, type ProviderMetadata } from './provider-metadata';
+import { adoptJwks, clientConfiguration, discoverProvider, jwksIsAging, keysReady, refreshJwks, type MetadataDeps, type ProviderMetadata } from './provider-metadata';
 import { redactText, redactUrl } from './redact';
 import { parseRedirect } from './redirect-url';
 import { backoffDelay, refreshDueAt } from './refresh-schedule';
@@ -59,6 +59,8 @@ export function createAuthService(options: AuthServiceOptions): AuthService {
    * after its callback.
    */
   let vaultChain: Promise<unknown> = Promise.resolve();
+  /** States of flows being redeemed whose keychain copy is not deleted yet. */
+  const spending = new Set<string>();
 
   function inVaultOrder<T>(operation: () => Promise<T>): Promise<T> {
     const run = vaultChain.then(operation);
@@ -90,6 +92,13 @@ export function createAuthService(options: AuthServiceOptions): AuthService {
     return metadata;
   }
 
+  /** Discovery and the signing keys: what must be in hand before a browser opens. */
+  async function providerWithKeys(): Promise<ProviderMetadata> {
+    const meta = await provider();
+    await keysReady(meta, deps);
+    return meta;
+  }
+
   // ---- sign-in ---------------------------------------------------------
 
   /** @param keepListener the loopback listener is answering this flow's callback and closes itself once it has. */
@@ -109,7 +118,7 @@ export function createAuthService(options: AuthServiceOptions): AuthService {
     setState({ status: 'signing-in' });
     let listener: LoopbackListener | undefined;
     try {
-      const meta = await provider();
+      const meta = await providerWithKeys();
       // Keys are fetched in the background while the user is in the browser,
       // so the callback finds them fresh.
       if (jwksIsAging(meta)) void refreshJwks(meta, deps).catch((error: unknown) => log.warn(`JWKS refresh failed: ${redactText(String(error))}`));
@@ -207,20 +216,27 @@ export function createAuthService(options: AuthServiceOptions): AuthService {
     // Single use: from here on this flow is spent, whatever the outcome.
     if (active) endFlow(fromListener);
     const mine = ++generation;
-    if (mode.kind === 'custom-scheme') void inVaultOrder(() => vault.delete(vaultKey('pending-flow', config))).catch(() => undefined);
-    if (pending.isExpired(now())) {
-      fail(new AuthError('flow_expired', 'The sign-in took longer than 10 minutes and was stopped. Please sign in again.'));
-      return true;
-    }
-    if (state.status !== 'signing-in') setState({ status: 'signing-in' });
+    // Until its keychain copy is gone, a replay must not find the flow there.
+    spending.add(pending.state);
     try {
-      const next = await exchangeCode(pending, parsed.url);
-      if (mine !== generation) return true;
-      establish(next, undefined);
-    } catch (error) {
-      if (mine === generation) fail(toAuthError(error, 'token'));
+      if (pending.isExpired(now())) {
+        fail(new AuthError('flow_expired', 'The sign-in took longer than 10 minutes and was stopped. Please sign in again.'));
+        return true;
+      }
+      if (state.status !== 'signing-in') setState({ status: 'signing-in' });
+      try {
+        const next = await exchangeCode(pending, parsed.url);
+        if (mine !== generation) return true;
+        establish(next, undefined);
+      } catch (error) {
+        if (mine === generation) fail(toAuthError(error, 'token'));
+      }
+      return true;
+    } finally {
+      // After the outcome, so the keychain call does not compete with the token request.
+      const forget = mode.kind === 'custom-scheme' ? inVaultOrder(() => vault.delete(vaultKey('pending-flow', config))) : Promise.resolve();
+      void forget.catch(() => undefined).finally(() => spending.delete(pending.state));
     }
-    return true;
   }
 
   /** A flow kept in the keychain by an earlier run of the app (cold start), single use. */
@@ -234,7 +250,7 @@ export function createAuthService(options: AuthServiceOptions): AuthService {
       log.warn(`could not read a pending sign-in from the keychain: ${redactText(String(error))}`);
       return undefined;
     }
-    if (!stored || !sameSecret(stateParam, stored.state)) return undefined;
+    if (!stored || spending.has(stored.state) || !sameSecret(stateParam, stored.state)) return undefined;
     await inVaultOrder(() => vault.delete(key)).catch(() => undefined);
     return stored;
   }
@@ -529,7 +545,7 @@ export function createAuthService(options: AuthServiceOptions): AuthService {
 
   return {
     async ready() {
-      await provider();
+      await providerWithKeys();
     },
     signIn,
     cancelSignIn,

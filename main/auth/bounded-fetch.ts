@@ -33,6 +33,9 @@ export function createBoundedFetch(base: typeof fetch, options: BoundedFetchOpti
       throw new AuthError('network_error', `The provider sent a response of ${declared} bytes, more than the ${options.maxBodyBytes} allowed.`);
     }
     if (!response.body) return response;
+    // A declared length within the limit is enforced by HTTP framing itself;
+    // only compressed or unframed bodies need counting as they arrive.
+    if (Number.isFinite(declared) && response.headers.has('content-length') && !response.headers.has('content-encoding')) return response;
     const limited = response.body.pipeThrough(byteLimit(options.maxBodyBytes));
     // A fresh Response keeps status and headers; the body is now the limited stream.
     return new Response(limited, { status: response.status, statusText: response.statusText, headers: response.headers });

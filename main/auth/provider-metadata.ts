@@ -20,6 +20,8 @@ export interface ProviderMetadata {
   readonly server: oidc.ServerMetadata;
   /** The provider's signing keys and when (epoch seconds) they were fetched. */
   jwks: oidc.ExportedJWKSCache | undefined;
+  /** The keys' request while it is under way; operations that need the keys join it instead of asking again. */
+  jwksPending: Promise<void> | undefined;
 }
 
 export interface MetadataDeps {
@@ -58,13 +60,30 @@ export async function discoverProvider(config: AuthConfig, deps: MetadataDeps): 
   if (!server.jwks_uri) {
     throw new AuthError('provider_unsupported', `The provider at ${config.issuer} publishes no jwks_uri, so ID token signatures cannot be verified.`);
   }
-  const metadata: ProviderMetadata = { server, jwks: undefined };
-  await refreshJwks(metadata, deps);
+  const metadata: ProviderMetadata = { server, jwks: undefined, jwksPending: undefined };
+  // Not awaited here: a silent restore sends its refresh request beside it
+  // (see clientConfiguration); `keysReady` waits for it where it matters.
+  void refreshJwks(metadata, deps).catch(() => undefined);
   return metadata;
 }
 
-/** Fetches the provider's JWKS now and keeps it on the metadata. */
-export async function refreshJwks(metadata: ProviderMetadata, deps: MetadataDeps): Promise<void> {
+/** Resolves once the provider's keys are in hand (rejects if fetching them failed). */
+export async function keysReady(metadata: ProviderMetadata, deps: MetadataDeps): Promise<void> {
+  if (metadata.jwksPending) return metadata.jwksPending;
+  if (!metadata.jwks) return refreshJwks(metadata, deps);
+}
+
+/** Fetches the provider's JWKS now (joining a fetch already under way) and keeps it on the metadata. */
+export function refreshJwks(metadata: ProviderMetadata, deps: MetadataDeps): Promise<void> {
+  if (metadata.jwksPending) return metadata.jwksPending;
+  const pending = fetchJwks(metadata, deps).finally(() => {
+    metadata.jwksPending = undefined;
+  });
+  metadata.jwksPending = pending;
+  return pending;
+}
+
+async function fetchJwks(metadata: ProviderMetadata, deps: MetadataDeps): Promise<void> {
   const uri = metadata.server.jwks_uri as string;
   let body: unknown;
   try {
@@ -103,7 +122,17 @@ export function clientConfiguration(metadata: ProviderMetadata, config: AuthConf
     { [oidc.clockTolerance]: CLOCK_TOLERANCE_SECONDS },
     oidc.None(),
   );
-  configuration[oidc.customFetch] = asCustomFetch(deps.fetch);
+  const base = asCustomFetch(deps.fetch);
+  const jwksUri = metadata.server.jwks_uri;
+  // When openid-client asks for keys while our own request for them is under
+  // way, it gets that request's answer: one JWKS request, not two. (With the
+  // keys in hand it is given them below, and asks only for an unknown kid,
+  // which then goes to the network.)
+  configuration[oidc.customFetch] = (url, options) => {
+    const pending = metadata.jwksPending;
+    if (!pending || url !== jwksUri) return base(url, options);
+    return pending.then(() => Response.json(metadata.jwks?.jwks ?? { keys: [] }));
+  };
   configuration.timeout = Math.ceil(deps.timeoutMs / 1000);
   if (isLoopbackHttpUrl(new URL(config.issuer))) oidc.allowInsecureRequests(configuration);
   // The ID token comes over TLS from the token endpoint, which openid-client
