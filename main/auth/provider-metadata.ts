@@ -124,14 +124,16 @@ export function clientConfiguration(metadata: ProviderMetadata, config: AuthConf
   );
   const base = asCustomFetch(deps.fetch);
   const jwksUri = metadata.server.jwks_uri;
-  // When openid-client asks for keys while our own request for them is under
-  // way, it gets that request's answer: one JWKS request, not two. (With the
-  // keys in hand it is given them below, and asks only for an unknown kid,
-  // which then goes to the network.)
+  // Created before our own request for the keys has answered, this
+  // configuration has no keys to be given: its first request for them gets
+  // our request's answer, so there is one JWKS request, not two. Any later
+  // request (an unknown kid) goes to the network, as does every request of a
+  // configuration that was given keys.
+  let joinOurs = metadata.jwks === undefined;
   configuration[oidc.customFetch] = (url, options) => {
-    const pending = metadata.jwksPending;
-    if (!pending || url !== jwksUri) return base(url, options);
-    return pending.then(() => Response.json(metadata.jwks?.jwks ?? { keys: [] }));
+    if (!joinOurs || url !== jwksUri) return base(url, options);
+    joinOurs = false;
+    return keysReady(metadata, deps).then(() => Response.json(metadata.jwks?.jwks ?? { keys: [] }));
   };
   configuration.timeout = Math.ceil(deps.timeoutMs / 1000);
   if (isLoopbackHttpUrl(new URL(config.issuer))) oidc.allowInsecureRequests(configuration);
