@@ -1,0 +1,111 @@
+/**
+ * The development provider, either in its own process (the default) or in
+ * the benchmark's process, behind one interface.
+ *
+ * Why a process of its own by default: oidc-provider keeps its request
+ * context in an AsyncLocalStorage, which on Node 20 turns on V8 promise
+ * hooks for the whole process, and its in-memory storage keeps every session
+ * and grant for days. In the benchmark's process both would be charged to the
+ * core (which is promise-heavy) and to its heap; in the app the provider is
+ * elsewhere. `--provider inproc` measures the other way for comparison.
+ *
+ * Requests are counted at the provider (`DevProvider.requests`); the counts
+ * are read after each phase has settled, so a request the core started in the
+ * phase is counted even if it arrived after the phase's last event.
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+
+export type ProviderMode = 'process' | 'inproc';
+
+export interface ProviderHandle {
+  readonly mode: ProviderMode;
+  readonly issuer: string;
+  readonly clientId: string;
+  /** `METHOD /path` of every request received since the last reset. */
+  requestPaths(): Promise<string[]>;
+  resetRequests(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function startProvider(mode: ProviderMode): Promise<ProviderHandle> {
+  return mode === 'inproc' ? startInProcess() : startChildProcess();
+}
+
+async function startInProcess(): Promise<ProviderHandle> {
+  // Imported on demand: loading oidc-provider has side effects (its ALS, a runtime warning).
+  const { startDevProvider } = await import('../main/dev-provider/dev-provider');
+  const provider = await startDevProvider();
+  return {
+    mode: 'inproc',
+    issuer: provider.issuer,
+    clientId: provider.clientId,
+    requestPaths: async () => provider.requests.map((r) => `${r.method} ${r.path}`),
+    resetRequests: async () => provider.resetRequests(),
+    close: () => provider.close(),
+  };
+}
+
+function startChildProcess(): Promise<ProviderHandle> {
+  const child: ChildProcess = fork(new URL('./provider-process.ts', import.meta.url), [], {
+    execArgv: ['--import', 'tsx'],
+    // Its stdout only carries oidc-provider's "Unsupported runtime" notice.
+    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+  });
+  let nextId = 1;
+  const pending = new Map<number, { resolve: (m: { paths?: string[] }) => void; reject: (e: Error) => void }>();
+  let exited = false;
+
+  function call(type: 'paths' | 'reset' | 'close'): Promise<{ paths?: string[] }> {
+    if (exited) return Promise.reject(new Error('the provider process has exited'));
+    const id = nextId++;
+    return new Promise((resolve, reject) => {
+      pending.set(id, { resolve, reject });
+      child.send({ id, type });
+    });
+  }
+
+  return new Promise((resolve, reject) => {
+    child.once('error', (error) => reject(new Error(`the provider process failed: ${error.message}`)));
+    child.once('exit', (code) => {
+      exited = true;
+      reject(new Error(`the provider process exited with ${String(code)} before it was ready`));
+      for (const p of pending.values()) p.reject(new Error(`the provider process exited with ${String(code)}`));
+      pending.clear();
+    });
+    child.on('message', (message: unknown) => {
+      const m = message as { type?: unknown; id?: unknown; issuer?: unknown; clientId?: unknown; paths?: unknown; error?: unknown };
+      if (m.type === 'ready' && typeof m.issuer === 'string' && typeof m.clientId === 'string') {
+        resolve({
+          mode: 'process',
+          issuer: m.issuer,
+          clientId: m.clientId,
+          requestPaths: async () => (await call('paths')).paths ?? [],
+          resetRequests: async () => {
+            await call('reset');
+          },
+          close: async () => {
+            if (exited) return;
+            const gone = new Promise<void>((done) => child.once('exit', () => done()));
+            await call('close').catch(() => undefined);
+            const force = setTimeout(() => child.kill(), 5_000);
+            await gone;
+            clearTimeout(force);
+          },
+        });
+        return;
+      }
+      if (typeof m.id === 'number') {
+        const waiter = pending.get(m.id);
+        pending.delete(m.id);
+        if (!waiter) return;
+        if (typeof m.error === 'string') waiter.reject(new Error(m.error));
+        else waiter.resolve(Array.isArray(m.paths) ? { paths: m.paths as string[] } : {});
+      }
+    });
+  });
+}
+
+/** Lets requests already sent reach the provider before it is asked what it saw. */
+export function settleRequests(): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, 10));
+}
