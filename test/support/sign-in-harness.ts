@@ -16,7 +16,7 @@ export interface SignInHarness {
   readonly keychainService: string;
   config(overrides?: Record<string, unknown>): AuthConfig;
   /** A service whose openExternal records URLs; `opened` receives them in order. */
-  service(config?: AuthConfig, extra?: { vault?: SecretVault; httpTimeoutMs?: number; fetch?: typeof fetch }): TestService;
+  service(config?: AuthConfig, extra?: { vault?: SecretVault; httpTimeoutMs?: number; fetch?: typeof fetch; now?: () => number }): TestService;
   close(): Promise<void>;
 }
 
@@ -57,6 +57,7 @@ export async function startHarness(options: DevProviderOptions = {}): Promise<Si
         config: serviceConfig ?? config(),
         vault: extra.vault ?? vault,
         ...(extra.fetch ? { fetch: extra.fetch } : {}),
+        ...(extra.now ? { now: extra.now } : {}),
         ...(extra.httpTimeoutMs ? { httpTimeoutMs: extra.httpTimeoutMs } : {}),
         openExternal: urls.openExternal,
       });
