@@ -1,3 +1,4 @@
+import { withChunking } from './chunked-vault';
 import { AuthError } from './errors';
 import type { SecretVault } from './secret-vault';
 
@@ -143,6 +144,9 @@ function isKeytarLike(value: unknown): value is KeytarLike {
  * `AuthError('keychain_unavailable')` whose message a user can act on; the
  * original error is kept as the (non-enumerable) `cause`.
  *
+ * Values too large for one Windows credential are split across items
+ * (chunked-vault.ts), on every OS alike so the same code is tested everywhere.
+ *
  * Keys and values must be non-empty strings (keytar refuses empty ones); a
  * call that breaks this is a bug in the caller and rejects with
  * `internal_error`. The value never appears in any error.
@@ -190,21 +194,27 @@ export function createKeytarVault(serviceName: string, options: KeytarVaultOptio
     }
   }
 
+  const chunked = withChunking({
+    get: (key) => run(async (k) => (await k.getPassword(serviceName, key)) ?? null),
+    set: (key, value) => run((k) => k.setPassword(serviceName, key, value)),
+    delete: (key) => run(async (k) => (await k.deletePassword(serviceName, key)) === true),
+  });
+
   return {
     async get(key) {
       checkKey(key);
-      return run(async (k) => (await k.getPassword(serviceName, key)) ?? null);
+      return chunked.get(key);
     },
     async set(key, value) {
       checkKey(key);
       if (typeof value !== 'string' || value === '') {
         throw new AuthError('internal_error', 'Refusing to store an empty secret in the keychain.');
       }
-      await run((k) => k.setPassword(serviceName, key, value));
+      await chunked.set(key, value);
     },
     async delete(key) {
       checkKey(key);
-      return run(async (k) => (await k.deletePassword(serviceName, key)) === true);
+      return chunked.delete(key);
     },
   };
 }

@@ -51,3 +51,20 @@ describe('keytar vault (real keychain): persistence', () => {
     }
   });
 });
+
+describe('keytar vault (real keychain): values larger than a Windows credential', () => {
+  it('keeps a 10 KB value in items of at most 2 048 bytes, and removes them all on delete', async () => {
+    await probeKeychain();
+    const keytar = (await import('keytar')).default;
+    const service = `${SERVICE_PREFIX}.chunks-${randomUUID().slice(0, 8)}`;
+    const vault = createKeytarVault(service);
+    const value = 'rt-'.padEnd(10_240, 'Zx9-_');
+    await vault.set('session', value);
+    const items = await keytar.findCredentials(service);
+    assert.ok(items.length >= 6, `${items.length} items`);
+    for (const item of items) assert.ok(Buffer.byteLength(item.password, 'utf8') <= 2048, `${item.account}: ${Buffer.byteLength(item.password)} bytes`);
+    assert.equal(await createKeytarVault(service).get('session'), value);
+    assert.equal(await vault.delete('session'), true);
+    assert.deepEqual(await keytar.findCredentials(service), []);
+  });
+});
