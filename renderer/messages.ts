@@ -24,7 +24,7 @@ export const MESSAGES: Readonly<Record<IpcErrorCode, string>> = {
   token_request_failed: 'The sign-in could not be completed because the sign-in service did not answer. Try again.',
   token_rejected: 'The sign-in service refused to complete the sign-in. Please start again.',
   token_response_invalid: 'The sign-in service sent an answer the app could not accept.',
-  id_token_invalid: 'The sign-in service’s proof of who you are could not be verified, so the app did not sign you in.',
+  identity_unverified: 'The sign-in service’s proof of who you are could not be verified, so the app did not sign you in.',
   clock_skew: 'Your computer’s clock seems to be wrong, which stops secure sign-in. Correct the date and time, then try again.',
   network_error: 'The network is not available. Check your connection and try again.',
   session_ended: 'Your session has ended. Please sign in again.',

@@ -284,7 +284,7 @@ export function createAuthService(options: AuthServiceOptions): AuthService {
       adoptJwks(meta, configuration);
     }
     const claims = response.claims();
-    if (!claims) throw new AuthError('id_token_invalid', 'The provider did not return an ID token.');
+    if (!claims) throw new AuthError('identity_unverified', 'The provider did not return an ID token.');
     checkIdTokenClaims(claims, now());
     return tokenSetFrom(response, toUserClaims(claims), undefined);
   }
@@ -376,7 +376,7 @@ export function createAuthService(options: AuthServiceOptions): AuthService {
       if (claims) {
         // OIDC Core §12.2: same iss and sub as the ID token the session started with.
         checkIdTokenClaims(claims, now());
-        if (claims.sub !== user.sub) throw new AuthError('id_token_invalid', 'The provider returned an ID token for a different user; the session was ended.');
+        if (claims.sub !== user.sub) throw new AuthError('identity_unverified', 'The provider returned an ID token for a different user; the session was ended.');
       }
       const next = tokenSetFrom(response, claims ? toUserClaims(claims) : user, refreshToken);
       if (mine !== generation) return undefined;

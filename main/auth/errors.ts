@@ -20,7 +20,7 @@ export const AUTH_ERROR_CODES = [
   'token_request_failed',
   'token_rejected',
   'token_response_invalid',
-  'id_token_invalid',
+  'identity_unverified',
   'clock_skew',
   'network_error',
   'session_ended',

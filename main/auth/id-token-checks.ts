@@ -10,7 +10,7 @@ import { CLOCK_TOLERANCE_SECONDS } from './provider-metadata';
  */
 export function checkIdTokenClaims(claims: oidc.IDToken, nowMs: number): void {
   if (typeof claims.sub !== 'string' || claims.sub === '') {
-    throw new AuthError('id_token_invalid', 'The provider\'s ID token has no subject and was rejected.');
+    throw new AuthError('identity_unverified', 'The provider\'s ID token has no subject and was rejected.');
   }
   const nowSeconds = Math.floor(nowMs / 1000);
   if (typeof claims.iat !== 'number' || Math.abs(claims.iat - nowSeconds) > CLOCK_TOLERANCE_SECONDS) {

@@ -58,7 +58,7 @@ export function toAuthError(error: unknown, step: ProtocolStep): AuthError {
     return new AuthError('userinfo_invalid', 'The provider\'s user information does not match the signed-in user and was rejected.', { cause: error });
   }
   if (code === 'OAUTH_JWT_CLAIM_COMPARISON_FAILED' || code === 'OAUTH_KEY_SELECTION_FAILED' || /JWT|ID Token|id_token|signature|alg/i.test(detail)) {
-    return new AuthError('id_token_invalid', 'The provider\'s ID token failed validation and was rejected. Please sign in again; if it keeps happening, contact your administrator.', { cause: error });
+    return new AuthError('identity_unverified', 'The provider\'s ID token failed validation and was rejected. Please sign in again; if it keeps happening, contact your administrator.', { cause: error });
   }
   if (code === 'OAUTH_RESPONSE_IS_NOT_CONFORM' && httpStatusOf(error) >= 500) {
     return new AuthError('token_request_failed', `The provider had a problem (HTTP ${httpStatusOf(error)}). Try again in a moment.`, { cause: error });

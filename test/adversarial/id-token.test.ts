@@ -27,28 +27,28 @@ describe('hostile provider: ID token', () => {
       script: {
         signIdToken: async (claims, keys) => tamperPayload(await signJwt(claims, keys.primary.privateKey, 'RS256', keys.primary.kid), (c) => ({ ...c, sub: 'mallory', name: 'Mallory' })),
       },
-      code: 'id_token_invalid',
+      code: 'identity_unverified',
     });
   });
 
   it('bad signature: signed by a key the provider never published, under the provider\'s kid', async () => {
     await expectRejectedSignIn(provider, {
       script: { signIdToken: (claims, keys) => signJwt(claims, keys.foreign.privateKey, 'RS256', keys.primary.kid) },
-      code: 'id_token_invalid',
+      code: 'identity_unverified',
     });
   });
 
   it('alg none: an unsigned ID token', async () => {
     await expectRejectedSignIn(provider, {
       script: { signIdToken: (claims) => unsignedJwt(claims) },
-      code: 'id_token_invalid',
+      code: 'identity_unverified',
     });
   });
 
   it('alg not advertised: PS256 with the provider\'s own RSA key (only RS256 is advertised)', async () => {
     await expectRejectedSignIn(provider, {
       script: { signIdToken: (claims, keys) => signJwt(claims, keys.primary.privateKey, 'PS256', keys.primary.kid) },
-      code: 'id_token_invalid',
+      code: 'identity_unverified',
     });
   });
 
@@ -58,42 +58,42 @@ describe('hostile provider: ID token', () => {
         jwks: (jwks) => ({ keys: [...jwks.keys, provider.keys.ec.jwk] }),
         signIdToken: (claims, keys) => signJwt(claims, keys.ec.privateKey, 'ES256', keys.ec.kid),
       },
-      code: 'id_token_invalid',
+      code: 'identity_unverified',
     });
   });
 
   it('algorithm confusion: HS256 with the provider\'s public key as the HMAC secret', async () => {
     await expectRejectedSignIn(provider, {
       script: { signIdToken: (claims, keys) => hs256WithPublicKey(claims, keys.primary) },
-      code: 'id_token_invalid',
+      code: 'identity_unverified',
     });
   });
 
   it('wrong iss', async () => {
     await expectRejectedSignIn(provider, {
       script: { idTokenClaims: (c) => ({ ...c, iss: 'https://evil.example' }) },
-      code: 'id_token_invalid',
+      code: 'identity_unverified',
     });
   });
 
   it('wrong iss: the issuer with a trailing slash (exact match required)', async () => {
     await expectRejectedSignIn(provider, {
       script: { idTokenClaims: (c) => ({ ...c, iss: `${provider.issuer}/` }) },
-      code: 'id_token_invalid',
+      code: 'identity_unverified',
     });
   });
 
   it('wrong aud', async () => {
     await expectRejectedSignIn(provider, {
       script: { idTokenClaims: (c) => ({ ...c, aud: 'another-client' }) },
-      code: 'id_token_invalid',
+      code: 'identity_unverified',
     });
   });
 
   it('wrong aud: our client among untrusted extra audiences, no azp', async () => {
     await expectRejectedSignIn(provider, {
       script: { idTokenClaims: (c) => ({ ...c, aud: [provider.clientId, 'another-client'] }) },
-      code: 'id_token_invalid',
+      code: 'identity_unverified',
     });
   });
 
@@ -129,14 +129,14 @@ describe('hostile provider: ID token', () => {
           return rest;
         },
       },
-      code: 'id_token_invalid',
+      code: 'identity_unverified',
     });
   });
 
   it('nonce different (another flow\'s nonce)', async () => {
     await expectRejectedSignIn(provider, {
       script: { idTokenClaims: (c) => ({ ...c, nonce: 'a-nonce-from-another-flow-0123456789abcdef' }) },
-      code: 'id_token_invalid',
+      code: 'identity_unverified',
     });
   });
 
@@ -148,21 +148,21 @@ describe('hostile provider: ID token', () => {
           return rest;
         },
       },
-      code: 'id_token_invalid',
+      code: 'identity_unverified',
     });
   });
 
   it('sub empty', async () => {
     await expectRejectedSignIn(provider, {
       script: { idTokenClaims: (c) => ({ ...c, sub: '' }) },
-      code: 'id_token_invalid',
+      code: 'identity_unverified',
     });
   });
 
   it('unknown kid never published: refused, with at most one JWKS refetch (no loop)', async () => {
     await expectRejectedSignIn(provider, {
       script: { signIdToken: (claims, keys) => signJwt(claims, keys.primary.privateKey, 'RS256', 'kid-nobody-published') },
-      code: 'id_token_invalid',
+      code: 'identity_unverified',
       afterRejection: (p) => assert.ok(p.count('/jwks') <= 1, `at most one JWKS refetch for one token response (saw ${p.count('/jwks')})`),
     });
   });

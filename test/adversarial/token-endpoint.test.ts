@@ -103,7 +103,7 @@ describe('hostile provider: token endpoint', () => {
   it('JSON without id_token (an OpenID sign-in needs one)', async () => {
     await expectRejectedSignIn(provider, {
       script: { tokenResponse: ({ id_token: _dropped, ...rest }) => rest },
-      code: 'id_token_invalid',
+      code: 'identity_unverified',
     });
   });
 

@@ -29,6 +29,6 @@ describe('checkIdTokenClaims', () => {
   });
 
   it('refuses a missing sub', () => {
-    assert.equal(codeOf({ ...base, sub: '' }), 'id_token_invalid');
+    assert.equal(codeOf({ ...base, sub: '' }), 'identity_unverified');
   });
 });
