@@ -18,7 +18,7 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { AuthError, createKeytarVault, type SessionState } from '../../main/auth/index';
+import { AuthError, createKeytarVault, type SecretVault, type SessionState } from '../../main/auth/index';
 import { vaultKey } from '../../main/auth/pending-flow';
 import {
   assertNothingLeaked,
@@ -33,25 +33,17 @@ import {
   waitFor,
   waitForState,
 } from '../support/hostile-harness';
+import type { FaultReport } from '../support/fault-report';
 import { startHostileProvider, type HostileProvider } from '../support/hostile-provider';
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
 const CHILD = fileURLToPath(new URL('../support/fault-child.ts', import.meta.url));
 
-interface ChildReport {
-  scenario: string;
-  observations: Record<string, unknown>;
-  nativeErrors: string[];
-  states: SessionState[];
-  logs: string[];
-  secrets: string[];
-}
-
 interface ChildRun {
   readonly status: number | null;
   readonly stdout: string;
   readonly stderr: string;
-  readonly report: ChildReport;
+  readonly report: FaultReport;
   /** Every file left in the child's HOME / XDG_* / TMPDIR, relative. */
   readonly files: string[];
   /** Secrets found in those files, as `file: secret`. */
@@ -91,9 +83,9 @@ async function runChild(scenario: 'no-dbus' | 'locked' | 'disk', options: { with
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
     const status = await new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));
-    let report: ChildReport;
+    let report: FaultReport;
     try {
-      report = JSON.parse(readFileSync(reportPath, 'utf8')) as ChildReport;
+      report = JSON.parse(readFileSync(reportPath, 'utf8')) as FaultReport;
     } catch (error) {
       throw new Error(`the ${scenario} child wrote no report (exit ${status}):\n${stderr}`, { cause: error });
     }
@@ -292,12 +284,7 @@ describe('faults: provider and network', () => {
     provider.reset();
     const vault = recordingVault();
     const client = hostileClient(provider, { vault });
-    // The keychain takes 150 ms to store the pending flow (an unlock prompt, a busy Secret Service).
-    const slowSet = vault.set.bind(vault);
-    vault.set = async (key, value) => {
-      if (key.startsWith('pending-flow:')) await new Promise((resolve) => setTimeout(resolve, 150));
-      return slowSet(key, value);
-    };
+    slowPendingFlowWrites(vault);
     try {
       await client.auth.ready();
       // A provider hiccup (HTTP 503) fails the exchange; the code is spent either way.
@@ -319,11 +306,7 @@ describe('faults: provider and network', () => {
     provider.reset();
     const vault = recordingVault();
     const client = hostileClient(provider, { vault });
-    const slowSet = vault.set.bind(vault);
-    vault.set = async (key, value) => {
-      if (key.startsWith('pending-flow:')) await new Promise((resolve) => setTimeout(resolve, 150));
-      return slowSet(key, value);
-    };
+    slowPendingFlowWrites(vault);
     try {
       const authorization = await signInFully(client, provider);
       await new Promise((resolve) => setTimeout(resolve, 300));
@@ -364,4 +347,13 @@ describe('faults: nothing secret on disk', () => {
 /** No file the child left (the tsx compile cache, nothing of ours) even looks like a token store. */
 function assertNoTokenStoreFiles(run: ChildRun): void {
   assert.ok(run.files.every((file) => !/token|session|secret|vault/i.test(file)), `no file that looks like a token store: ${run.files.join(', ')}`);
+}
+
+/** The keychain takes 150 ms to store the pending flow (an unlock prompt, a busy Secret Service). */
+function slowPendingFlowWrites(vault: SecretVault): void {
+  const set = vault.set.bind(vault);
+  vault.set = async (key, value) => {
+    if (key.startsWith('pending-flow:')) await new Promise((resolve) => setTimeout(resolve, 150));
+    return set(key, value);
+  };
 }

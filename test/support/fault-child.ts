@@ -22,7 +22,8 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
-import { createKeytarVault, type SecretVault, type SessionState } from '../../main/auth/index';
+import { createKeytarVault, type SecretVault } from '../../main/auth/index';
+import type { FaultReport } from './fault-report';
 import { beginSignIn, hostileClient, recordingVault, signInFully, waitFor, waitForState, type HostileClient } from './hostile-harness';
 import { signJwt, startHostileProvider, tamperPayload, type HostileProvider } from './hostile-provider';
 
@@ -32,17 +33,7 @@ if (!scenario || !reportPath) {
   process.exit(2);
 }
 
-interface Report {
-  scenario: string;
-  observations: Record<string, unknown>;
-  /** The native keychain errors, as keytar reported them (the cause of the vault's AuthError). */
-  nativeErrors: string[];
-  states: SessionState[];
-  logs: string[];
-  secrets: string[];
-}
-
-const report: Report = { scenario, observations: {}, nativeErrors: [], states: [], logs: [], secrets: [] };
+const report: FaultReport = { scenario, observations: {}, nativeErrors: [], states: [], logs: [], secrets: [] };
 const clients: HostileClient[] = [];
 
 /** Keeps the native message of every keychain failure (the vault rethrows it as AuthError with a cause). */
