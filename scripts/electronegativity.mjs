@@ -27,9 +27,19 @@
  * Skipped check: AvailableSecurityFixesGlobalCheck downloads Electron's
  * release list from GitHub (with retries: ~10 s offline, then nothing). The
  * Electron version is pinned in package.json and upgraded deliberately.
+ *
+ * Translations: the package's message loader (dist/locales/i18n.js) sets up
+ * the `i18n` module with the locale files it ships, then downloads "updated"
+ * messages for $LANG with `got`. Offline, on Node 24 and 26, got's retry
+ * throws `The onCancel handler was attached after the promise settled` from a
+ * timer: an uncaught exception that kills the process before any check runs.
+ * The download has no option to turn it off, so before loading the scanner we
+ * put our own loader in require's cache under that file's name: it does the
+ * same local set-up (the shipped en-US messages, registered as the global `__`
+ * the checks call), and downloads nothing. node_modules stays untouched.
  */
 import { cp, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
+import { createRequire, Module } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -78,6 +88,40 @@ const REVIEWED = [
       'handleRedirect, never to loadURL/openExternal; Windows registration puts `--` before the URL.',
   },
 ];
+
+/**
+ * Makes `require('./locales/i18n')` inside the scanner return a loader that
+ * configures `i18n` from the package's own locale files (en-US) without the
+ * network. Returns a probe: `used()` tells whether the scanner called it, so
+ * a future version that loads its messages some other way fails this gate
+ * loudly instead of downloading again.
+ */
+function installOfflineMessages() {
+  const loaderFile = require.resolve('@doyensec/electronegativity/dist/locales/i18n.js');
+  // The scanner's own copy of `i18n`, resolved from the loader's folder, so the global `__` is the one its checks expect.
+  const i18n = createRequire(loaderFile)('i18n');
+  let calls = 0;
+  const offlineLoader = async () => {
+    calls++;
+    i18n.configure({
+      locales: ['en-US'],
+      defaultLocale: 'en-US',
+      directory: path.dirname(loaderFile),
+      updateFiles: false,
+      objectNotation: true,
+      retryInDefaultLocale: true,
+      register: globalThis,
+    });
+    i18n.setLocale('en-US');
+  };
+  const cached = new Module(loaderFile);
+  cached.filename = loaderFile;
+  cached.paths = Module._nodeModulePaths(path.dirname(loaderFile));
+  cached.exports = offlineLoader;
+  cached.loaded = true;
+  require.cache[loaderFile] = cached;
+  return { used: () => calls > 0 };
+}
 
 /** Copies what we scan into a temp folder, renaming .mjs/.cjs to .js so the scanner reads them. */
 async function stage() {
@@ -143,6 +187,7 @@ async function main() {
   const { dir, files, dist } = await stage();
   const sarifFile = path.join(dir, '..', `${path.basename(dir)}.sarif`);
   try {
+    const messages = installOfflineMessages();
     const run = require('@doyensec/electronegativity');
     const electronVersion = require('electron/package.json').version;
     // The scanner prints progress and "could not retrieve translations" noise through console.log; keep ours readable.
@@ -160,6 +205,13 @@ async function main() {
       });
     } finally {
       console.log = log;
+    }
+
+    if (!messages.used()) {
+      throw new Error('the scanner did not load its messages through dist/locales/i18n.js: review installOfflineMessages() for this version');
+    }
+    if (typeof globalThis.__ !== 'function' || globalThis.__('OPEN_EXTERNAL_JS_CHECK') === 'OPEN_EXTERNAL_JS_CHECK') {
+      throw new Error("the scanner's en-US messages did not load (check descriptions would be bare ids)");
     }
 
     const sarif = await waitForJson(sarifFile, 5_000);
