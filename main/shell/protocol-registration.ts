@@ -31,7 +31,7 @@ export interface PlanInput {
   readonly isPackaged: boolean;
   /** `process.execPath`: the app's executable, or the Electron binary in development. */
   readonly execPath: string;
-  /** `process.argv`: in development argv[1] is the app folder given to electron. */
+  /** `process.argv`: in development the first argument after the executable that is not a switch is the app folder given to electron. */
   readonly argv: readonly string[];
   /** `process.env`, for XDG_DATA_HOME and HOME. */
   readonly env: Readonly<Record<string, string | undefined>>;
@@ -43,7 +43,8 @@ export interface PlanInput {
 export function planProtocolRegistration(input: PlanInput): ProtocolRegistrationPlan {
   const { scheme, platform, isPackaged, execPath } = input;
   const resolvePath = input.resolvePath ?? path.resolve;
-  const appPath = input.argv[1] === undefined ? undefined : resolvePath(input.argv[1]);
+  const appArg = developmentAppArgument(input.argv);
+  const appPath = appArg === undefined ? undefined : resolvePath(appArg);
 
   if (platform === 'win32') {
     // `--` ends Chromium's switch parsing: whatever the URL holds, it cannot
@@ -81,6 +82,20 @@ export function planProtocolRegistration(input: PlanInput): ProtocolRegistration
       scheme,
     }),
   };
+}
+
+/**
+ * The app folder given to the Electron binary in development: the first
+ * argument after the executable that is not a switch (`electron
+ * --inspect=5858 .`). Nothing after `--` counts: that is where a redirect URL
+ * goes. Undefined when there is none.
+ */
+export function developmentAppArgument(argv: readonly string[]): string | undefined {
+  for (const arg of argv.slice(1)) {
+    if (arg === '--') return undefined;
+    if (!arg.startsWith('-')) return arg;
+  }
+  return undefined;
 }
 
 /** `com.example.desktop-dev.desktop`: a name of its own, so it never overwrites the packaged app's entry. */

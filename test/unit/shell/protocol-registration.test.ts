@@ -45,6 +45,34 @@ describe('planProtocolRegistration', () => {
     });
   });
 
+  // Issue 9 item 8: a switch before the app folder (electron --inspect=5858 <folder>) is not the app path.
+  it('Windows, development: the app path is the first argument that is not a switch', () => {
+    const plan = planProtocolRegistration({
+      ...base,
+      platform: 'win32',
+      execPath: 'C:\\dev\\app\\node_modules\\electron\\dist\\electron.exe',
+      argv: ['C:\\dev\\app\\node_modules\\electron\\dist\\electron.exe', '--inspect=5858', 'C:\\dev\\app'],
+      resolvePath: (...segments) => path.win32.resolve('C:\\Users\\dev', ...segments),
+    });
+    assert.deepEqual(plan, {
+      kind: 'electron',
+      scheme: 'com.example.desktop',
+      execPath: 'C:\\dev\\app\\node_modules\\electron\\dist\\electron.exe',
+      args: ['C:\\dev\\app', '--'],
+    });
+  });
+
+  it('Linux, development: the app path is the first argument that is not a switch', () => {
+    const plan = planProtocolRegistration({ ...base, argv: [base.execPath, '--inspect=5858', '.'] });
+    assert.equal(plan.kind, 'linux-desktop-entry');
+    assert.match(plan.kind === 'linux-desktop-entry' ? plan.contents : '', /^Exec=\/home\/dev\/app\/node_modules\/electron\/dist\/electron \/home\/dev\/app -- %u$/m);
+  });
+
+  it('development without an app folder in argv (only switches): registers the executable alone', () => {
+    const plan = planProtocolRegistration({ ...base, platform: 'win32', execPath: 'C:\\e\\electron.exe', argv: ['C:\\e\\electron.exe', '--inspect=5858'] });
+    assert.deepEqual(plan, { kind: 'electron', scheme: 'com.example.desktop', execPath: 'C:\\e\\electron.exe', args: ['--'] });
+  });
+
   it('macOS, packaged: the default registration (the bundle declares the scheme)', () => {
     assert.deepEqual(planProtocolRegistration({ ...base, platform: 'darwin', isPackaged: true }), { kind: 'electron', scheme: 'com.example.desktop' });
   });
