@@ -1,5 +1,5 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 
 /**
  * RFC 8252 §7.3 loopback redirect: a listener on the loopback address only,
@@ -16,19 +16,61 @@ export interface LoopbackListener {
 /** What the flow made of a request on the redirect path. */
 export type CallbackOutcome = { readonly accepted: true; readonly signedIn: boolean; readonly message: string } | { readonly accepted: false };
 
+/** How much one flow's listener accepts from the loopback interface, which every local process can reach. */
+export interface LoopbackLimits {
+  /** Milliseconds from a connection's opening to the end of its request head; the connection is dropped after that. */
+  readonly headersTimeoutMs: number;
+  /** Connections held open at once; the OS-level accept beyond that is closed at once. */
+  readonly maxConnections: number;
+}
+
+/**
+ * The browser sends one small GET on one or two connections (some browsers
+ * open a spare one), so 10 s for a request head and 16 connections leave room
+ * for it and none for a local process that holds sockets open.
+ */
+export const DEFAULT_LOOPBACK_LIMITS: LoopbackLimits = Object.freeze({ headersTimeoutMs: 10_000, maxConnections: 16 });
+
+/**
+ * Starts the listener on `base`'s loopback host (port 0: one the OS picks).
+ * `limits` defaults to {@link DEFAULT_LOOPBACK_LIMITS}. Rejects with the
+ * socket error when it cannot listen.
+ */
 export async function startLoopbackListener(
   base: URL,
   onCallback: (url: string) => Promise<CallbackOutcome>,
+  limits: Partial<LoopbackLimits> = {},
 ): Promise<LoopbackListener> {
+  const { headersTimeoutMs, maxConnections } = { ...DEFAULT_LOOPBACK_LIMITS, ...limits };
   const host = base.hostname === '[::1]' ? '::1' : base.hostname;
   let finished = false;
-  const server = createServer((request, response) => {
-    void respond(request, response);
-  });
-  // The browser sends one small GET; anything slow is not it.
-  server.requestTimeout = 15_000;
-  server.headersTimeout = 10_000;
+  const server = createServer(
+    {
+      headersTimeout: headersTimeoutMs,
+      requestTimeout: Math.max(headersTimeoutMs, 15_000),
+      // Node checks headersTimeout only this often (30 s by default), so on its own it fires up to 30 s late.
+      connectionsCheckingInterval: Math.max(10, Math.min(1_000, Math.floor(headersTimeoutMs / 4))),
+    },
+    (request, response) => {
+      headTimers.get(request.socket)?.close();
+      headTimers.delete(request.socket);
+      void respond(request, response);
+    },
+  );
   server.keepAliveTimeout = 1_000;
+  // Beyond this, Node closes each new connection as soon as it is accepted.
+  server.maxConnections = maxConnections;
+  // Our own timer per connection, from its opening to its request head: exact, and also for connections that send nothing.
+  const headTimers = new Map<Socket, { close(): void }>();
+  server.on('connection', (socket: Socket) => {
+    const timer = setTimeout(() => socket.destroy(), headersTimeoutMs);
+    timer.unref();
+    headTimers.set(socket, { close: () => clearTimeout(timer) });
+    socket.once('close', () => {
+      clearTimeout(timer);
+      headTimers.delete(socket);
+    });
+  });
 
   async function respond(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const url = new URL(request.url ?? '/', redirectUri);
