@@ -1,0 +1,255 @@
+import { timingSafeEqual } from 'node:crypto';
+import * as oidc from 'openid-client';
+import type { AuthContext } from './auth-context';
+import { AuthError, type AuthErrorCode } from './errors';
+import { checkIdTokenClaims } from './id-token-checks';
+import { startLoopbackListener, type CallbackOutcome, type LoopbackListener } from './loopback-listener';
+import { FLOW_LIFETIME_MS, PendingFlow, vaultKey } from './pending-flow';
+import { challengeFromVerifier, createCodeVerifier, createNonce, createState } from './pkce';
+import { toAuthError } from './protocol-errors';
+import { adoptJwks, clientConfiguration, jwksIsAging, refreshJwks } from './provider-metadata';
+import { redactText, redactUrl } from './redact';
+import { parseRedirect } from './redirect-url';
+import { toUserClaims } from './session-state';
+import { tokenSetFrom } from './token-response';
+import type { TokenSet } from './token-set';
+
+interface ActiveFlow {
+  readonly pending: PendingFlow;
+  readonly listener: LoopbackListener | undefined;
+  readonly expiry: NodeJS.Timeout;
+}
+
+export interface SignInFlow {
+  signIn(): Promise<void>;
+  cancelSignIn(): void;
+  handleRedirect(url: string): Promise<boolean>;
+  /** True while an authorization request waits for its callback. */
+  inFlight(): boolean;
+  /** Ends the flow in this process (timer, listener); the caller decides about its keychain copy. */
+  endFlow(): void;
+  /** Deletes the flow kept in the keychain for a cold start (custom-scheme mode only). */
+  forgetPersistedFlow(): Promise<void>;
+}
+
+/**
+ * The sign-in flow: Authorization Code + PKCE through the system browser
+ * (RFC 8252, RFC 7636), from the click to the token response. One flow is in
+ * flight at a time; its callback is single use.
+ * @param session makes the exchanged tokens the session; a new sign-in stops any refresh planned for an earlier one.
+ */
+export function createSignInFlow(ctx: AuthContext, session: { establish(tokens: TokenSet): void; stopRefreshing(): void }): SignInFlow {
+  const { config, mode, log } = ctx;
+  let flow: ActiveFlow | undefined;
+  /** States of flows being redeemed whose keychain copy is not deleted yet. */
+  const spending = new Set<string>();
+
+  /** @param keepListener the loopback listener is answering this flow's callback and closes itself once it has. */
+  function endFlow(keepListener = false): void {
+    if (!flow) return;
+    clearTimeout(flow.expiry);
+    if (!keepListener) void flow.listener?.close();
+    flow = undefined;
+  }
+
+  function forgetPersistedFlow(): Promise<void> {
+    if (mode.kind !== 'custom-scheme') return Promise.resolve();
+    return ctx.inVaultOrder(async () => {
+      await ctx.vault.delete(vaultKey('pending-flow', config));
+    });
+  }
+
+  async function signIn(): Promise<void> {
+    if (ctx.disposed) throw new AuthError('internal_error', 'The sign-in service has been shut down.');
+    if (ctx.state.status === 'signed-in') throw new AuthError('already_signed_in', 'You are already signed in. Sign out first to use another account.');
+    endFlow();
+    session.stopRefreshing();
+    const mine = ++ctx.generation;
+    ctx.setState({ status: 'signing-in' });
+    let listener: LoopbackListener | undefined;
+    try {
+      const meta = await ctx.providerWithKeys();
+      // Keys are fetched in the background while the user is in the browser,
+      // so the callback finds them fresh.
+      if (jwksIsAging(meta)) void refreshJwks(meta, ctx.deps).catch((error: unknown) => log.warn(`JWKS refresh failed: ${redactText(String(error))}`));
+      const verifier = createCodeVerifier();
+      const stateParam = createState();
+      const nonce = createNonce();
+      const challenge = await challengeFromVerifier(verifier);
+      let redirectUri = mode.uri;
+      if (mode.kind === 'loopback') {
+        listener = await startLoopbackListener(mode.uri, handleLoopbackCallback);
+        redirectUri = listener.redirectUri;
+      }
+      if (mine !== ctx.generation) throw new AuthError('flow_superseded', 'A newer sign-in replaced this one.');
+      const pending = new PendingFlow({ state: stateParam, nonce, verifier, redirectUri, issuer: config.issuer, clientId: config.clientId, createdAt: ctx.now() });
+      const authorizeUrl = oidc.buildAuthorizationUrl(clientConfiguration(meta, config, ctx.deps), {
+        ...config.authorizeParams,
+        redirect_uri: redirectUri.href,
+        scope: config.scopes.join(' '),
+        state: stateParam,
+        nonce,
+        code_challenge: challenge,
+        code_challenge_method: 'S256',
+      });
+      flow = { pending, listener, expiry: setTimeout(() => expireFlow(pending), FLOW_LIFETIME_MS).unref() };
+      listener = undefined;
+      if (mode.kind === 'custom-scheme') {
+        // Kept in the keychain so that a redirect which cold-starts the app can
+        // finish the flow. Not awaited: the browser should not wait for it.
+        void ctx.inVaultOrder(() => ctx.vault.set(vaultKey('pending-flow', config), pending.persist())).catch((error: unknown) => log.warn(`could not keep the pending sign-in in the keychain: ${redactText(String(error))}`));
+      }
+      log.info(`opening the browser at ${redactUrl(authorizeUrl)}`);
+      try {
+        await ctx.options.openExternal(authorizeUrl.href);
+      } catch (error) {
+        throw new AuthError('browser_open_failed', 'The web browser could not be opened. Check that a default browser is set, then try again.', { cause: error });
+      }
+    } catch (error) {
+      void listener?.close();
+      const authError = toAuthError(error, 'authorization');
+      if (mine === ctx.generation) {
+        endFlow();
+        ctx.fail(authError);
+      }
+      throw authError;
+    }
+  }
+
+  function cancelSignIn(): void {
+    if (!flow && ctx.state.status !== 'signing-in') return;
+    ctx.generation += 1;
+    endFlow();
+    void forgetPersistedFlow().catch(() => undefined);
+    ctx.setState({ status: 'signed-out' });
+  }
+
+  function expireFlow(pending: PendingFlow): void {
+    if (flow?.pending !== pending) return;
+    endFlow();
+    void forgetPersistedFlow().catch(() => undefined);
+    ctx.fail(new AuthError('flow_expired', 'The sign-in took longer than 10 minutes and was stopped. Please sign in again.'));
+  }
+
+  /**
+   * A callback that cannot complete a flow changes no flow and no token. The
+   * user hears of it unless already signed in: an injected or stale link must
+   * not disturb a working session.
+   */
+  function report(code: AuthErrorCode, message: string): void {
+    log.warn(`redirect refused: ${code}`);
+    if (ctx.state.status !== 'signed-in') ctx.setState({ status: 'error', error: { code, message } });
+  }
+
+  async function processRedirect(url: string, fromListener: boolean): Promise<boolean> {
+    if (ctx.disposed) return false;
+    const active = flow;
+    const parsed = parseRedirect(url, active?.pending.redirectUri ?? mode.uri);
+    if (parsed.kind === 'not-ours') return false;
+    if (parsed.kind === 'malformed') {
+      report('callback_invalid', 'The sign-in response was malformed and was ignored. Please sign in again.');
+      return true;
+    }
+    const pending = active?.pending ?? (mode.kind === 'custom-scheme' ? await takePersistedFlow(parsed.state) : undefined);
+    if (!pending) {
+      report('no_pending_flow', 'This sign-in link is no longer valid (no sign-in is in progress). Please sign in again.');
+      return true;
+    }
+    if (!sameSecret(parsed.state, pending.state)) {
+      report('state_mismatch', 'This sign-in response does not belong to the sign-in in progress and was ignored. Finish signing in in the most recent browser tab, or sign in again.');
+      return true;
+    }
+    // Single use: from here on this flow is spent, whatever the outcome.
+    if (active) endFlow(fromListener);
+    const mine = ++ctx.generation;
+    // Until its keychain copy is gone, a replay must not find the flow there.
+    spending.add(pending.state);
+    try {
+      if (pending.isExpired(ctx.now())) {
+        ctx.fail(new AuthError('flow_expired', 'The sign-in took longer than 10 minutes and was stopped. Please sign in again.'));
+        return true;
+      }
+      if (ctx.state.status !== 'signing-in') ctx.setState({ status: 'signing-in' });
+      try {
+        const next = await exchangeCode(pending, parsed.url);
+        if (mine !== ctx.generation) return true;
+        session.establish(next);
+      } catch (error) {
+        if (mine === ctx.generation) ctx.fail(toAuthError(error, 'token'));
+      }
+      return true;
+    } finally {
+      // After the outcome, so the keychain call does not compete with the token request.
+      void forgetPersistedFlow()
+        .catch(() => undefined)
+        .finally(() => spending.delete(pending.state));
+    }
+  }
+
+  /** A flow kept in the keychain by an earlier run of the app (cold start), single use. */
+  async function takePersistedFlow(stateParam: string): Promise<PendingFlow | undefined> {
+    const key = vaultKey('pending-flow', config);
+    let stored: PendingFlow | undefined;
+    try {
+      // In order with the writes: a flow this process has already spent was deleted before this read.
+      stored = PendingFlow.restore(await ctx.inVaultOrder(() => ctx.vault.get(key)), config);
+    } catch (error) {
+      log.warn(`could not read a pending sign-in from the keychain: ${redactText(String(error))}`);
+      return undefined;
+    }
+    if (!stored || spending.has(stored.state) || !sameSecret(stateParam, stored.state)) return undefined;
+    await ctx.inVaultOrder(() => ctx.vault.delete(key)).catch(() => undefined);
+    return stored;
+  }
+
+  async function handleLoopbackCallback(url: string): Promise<CallbackOutcome> {
+    const pending = flow?.pending;
+    const parsed = pending ? parseRedirect(url, pending.redirectUri) : undefined;
+    if (!pending || parsed?.kind !== 'callback' || !sameSecret(parsed.state, pending.state)) {
+      await processRedirect(url, true);
+      return { accepted: false };
+    }
+    await processRedirect(url, true);
+    const after = ctx.state;
+    return after.status === 'signed-in'
+      ? { accepted: true, signedIn: true, message: 'You are signed in to the app.' }
+      : { accepted: true, signedIn: false, message: after.status === 'error' ? after.error.message : 'The sign-in did not complete.' };
+  }
+
+  /** RFC 6749 §4.1.3 with the PKCE verifier (RFC 7636 §4.5); the ID token checked in full (OIDC Core §3.1.3.7). */
+  async function exchangeCode(pending: PendingFlow, callbackUrl: URL): Promise<TokenSet> {
+    const meta = await ctx.provider();
+    const configuration = clientConfiguration(meta, config, ctx.deps);
+    let response: oidc.TokenEndpointResponse & oidc.TokenEndpointResponseHelpers;
+    try {
+      response = await oidc.authorizationCodeGrant(configuration, callbackUrl, {
+        pkceCodeVerifier: pending.verifier,
+        expectedState: pending.state,
+        expectedNonce: pending.nonce,
+        idTokenExpected: true,
+      });
+    } finally {
+      adoptJwks(meta, configuration);
+    }
+    const claims = response.claims();
+    if (!claims) throw new AuthError('identity_unverified', 'The provider did not return an ID token.');
+    checkIdTokenClaims(claims, ctx.now());
+    return tokenSetFrom(response, toUserClaims(claims), {}, ctx.now());
+  }
+
+  return {
+    signIn,
+    cancelSignIn,
+    handleRedirect: (url) => processRedirect(url, false),
+    inFlight: () => flow !== undefined,
+    endFlow: () => endFlow(),
+    forgetPersistedFlow,
+  };
+}
+
+/** Constant-time comparison of two protocol secrets. */
+function sameSecret(a: string, b: string): boolean {
+  const left = Buffer.from(a);
+  const right = Buffer.from(b);
+  return left.length === right.length && timingSafeEqual(left, right);
+}
