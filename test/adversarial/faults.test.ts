@@ -35,6 +35,7 @@ import {
 } from '../support/hostile-harness';
 import type { FaultReport } from '../support/fault-report';
 import { startHostileProvider, type HostileProvider } from '../support/hostile-provider';
+import { assertNoLeaks, assertSecretEqual, redactSecrets } from '../support/secret-assert';
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
 const CHILD = fileURLToPath(new URL('../support/fault-child.ts', import.meta.url));
@@ -87,7 +88,9 @@ async function runChild(scenario: 'no-dbus' | 'locked' | 'disk', options: { with
     try {
       report = JSON.parse(readFileSync(reportPath, 'utf8')) as FaultReport;
     } catch (error) {
-      throw new Error(`the ${scenario} child wrote no report (exit ${status}):\n${stderr}`, { cause: error });
+      // No report, so no list of its secrets: print only the child's own failure line, not its logs.
+      const reason = stderr.split('\n').find((line) => line.startsWith(`fault-child ${scenario} failed:`)) ?? '(no failure line)';
+      throw new Error(`the ${scenario} child wrote no report (exit ${status}): ${reason}`, { cause: error });
     }
     const files = listFiles(home);
     const secretsOnDisk: string[] = [];
@@ -116,12 +119,13 @@ function listFiles(root: string, dir = root): string[] {
 
 /** The child ran to the end, and nothing secret is on its disk or in its output. */
 function assertCleanRun(run: ChildRun): void {
-  assert.equal(run.status, 0, `the ${run.report.scenario} child failed:\n${run.stderr}`);
+  // The child's output is printed only with every secret it saw replaced by a fingerprint.
+  assert.equal(run.status, 0, `the ${run.report.scenario} child failed:\n${redactSecrets(run.stderr, run.report.secrets)}`);
   assert.ok(run.report.secrets.length >= 4, 'the child saw codes, tokens and verifiers');
   assert.ok(run.report.secrets.some((s) => /^[A-Za-z0-9_-]{43,128}$/.test(s)), 'a code_verifier is among the secrets looked for');
-  assert.deepEqual(run.secretsOnDisk, [], 'no token, code or verifier in any file under HOME / XDG_* / TMPDIR');
-  assert.deepEqual(leaksIn(run.stdout + run.stderr, run.report.secrets), [], 'no token, code or verifier in the output (logs)');
-  assert.deepEqual(leaksIn(JSON.stringify(run.report.states), run.report.secrets), [], 'no secret in the emitted states');
+  assert.deepEqual(run.secretsOnDisk.map((found) => redactSecrets(found, run.report.secrets)), [], 'no token, code or verifier in any file under HOME / XDG_* / TMPDIR');
+  assertNoLeaks(leaksIn(run.stdout + run.stderr, run.report.secrets), 'no token, code or verifier in the output (logs)');
+  assertNoLeaks(leaksIn(JSON.stringify(run.report.states), run.report.secrets), 'no secret in the emitted states');
 }
 
 const KEYCHAIN_WARNING = { code: 'keychain_unavailable' };
@@ -201,13 +205,13 @@ describe('faults: the keychain (real keytar)', () => {
       assert.equal(warned.warning?.code, 'keychain_unavailable');
       assertUserMessage(warned.warning?.message, 'warning');
       assert.ok(vault.calls.some((c) => c.op === 'set' && c.key === key && !c.ok), 'the rotation write was attempted and failed');
-      assert.equal(await vault.get(key), firstStored, 'the keychain keeps what it had');
+      assertSecretEqual(await vault.get(key), firstStored, 'the keychain keeps what it had');
       // The session goes on: the API works, and later refreshes keep the warning.
       assert.equal((await client.auth.getUserInfo()).sub, provider.subject);
-      const tokenRequests = provider.count('/token');
-      await waitFor(() => provider.count('/token') > tokenRequests, 'another refresh', 3000);
-      await waitFor(() => client.auth.getSession().status === 'signed-in', 'signed in after it');
-      const later = client.auth.getSession();
+      // The assertion is about the session the next refresh makes: wait for that state (a later expiry), not for its request.
+      const current = client.auth.getSession();
+      const currentExpiry = current.status === 'signed-in' ? current.expiresAt : 0;
+      const later = await waitForState(client, (s) => s.status === 'signed-in' && s.expiresAt > currentExpiry, 'the session of the next refresh', 5000);
       assert.ok(later.status === 'signed-in' && later.warning?.code === 'keychain_unavailable', 'the warning stays until a write succeeds');
       await assertNothingLeaked(client, provider.secrets(), { vault: [] });
     } finally {
@@ -248,7 +252,7 @@ describe('faults: provider and network', () => {
       assert.ok(new AuthError(error.code, error.message).retryable, `a retryable error (${error.code})`);
       assertUserMessage(error.message, error.code);
       assert.match(error.message, /could not be reached/i);
-      assert.equal(await vault.get(key), stored, 'the stored refresh token is kept');
+      assertSecretEqual(await vault.get(key), stored, 'the stored refresh token is kept');
       assert.equal(vault.calls.filter((c) => c.op === 'delete' && c.key === key).length, 0, 'never deleted');
       assert.equal(restarted.opened.length, 0, 'no browser');
 
@@ -292,7 +296,8 @@ describe('faults: provider and network', () => {
       const { authorization } = await beginSignIn(client, provider);
       assert.equal(await client.auth.handleRedirect(authorization.callback), true);
       assert.equal(errorOf(client.auth.getSession())?.code, 'token_request_failed');
-      await new Promise((resolve) => setTimeout(resolve, 300));
+      // The late write is what this test is about: wait until it has landed.
+      await vault.completed('set', isPendingFlow, 'the slow pending-flow write to land');
       provider.script = {};
       assert.equal(await client.auth.handleRedirect(authorization.callback), true);
       assert.equal(provider.count('/token'), 1, 'the code is redeemed once, however late the keychain answers');
@@ -309,7 +314,8 @@ describe('faults: provider and network', () => {
     slowPendingFlowWrites(vault);
     try {
       const authorization = await signInFully(client, provider);
-      await new Promise((resolve) => setTimeout(resolve, 300));
+      // The late write is what this test is about: wait until it has landed.
+      await vault.completed('set', isPendingFlow, 'the slow pending-flow write to land');
       const signedIn = client.auth.getSession();
       const emitted = client.states.length;
       provider.resetRequests();
@@ -348,6 +354,8 @@ describe('faults: nothing secret on disk', () => {
 function assertNoTokenStoreFiles(run: ChildRun): void {
   assert.ok(run.files.every((file) => !/token|session|secret|vault/i.test(file)), `no file that looks like a token store: ${run.files.join(', ')}`);
 }
+
+const isPendingFlow = (key: string): boolean => key.startsWith('pending-flow:');
 
 /** The keychain takes 150 ms to store the pending flow (an unlock prompt, a busy Secret Service). */
 function slowPendingFlowWrites(vault: SecretVault): void {

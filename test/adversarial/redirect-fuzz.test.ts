@@ -15,6 +15,7 @@ import { parseRedirect } from '../../main/auth/redirect-url';
 import { beginSignIn, hostileClient, REDIRECT_URI, signInFully, type HostileClient } from '../support/hostile-harness';
 import { startHostileProvider, type HostileProvider } from '../support/hostile-provider';
 import { buildInput, modelParse, modelRedirect, recipe, type Recipe } from '../support/redirect-inputs';
+import { assertSecretEqual, redactSecrets } from '../support/secret-assert';
 
 const RUNS = 10_000;
 /** Not a code the provider ever issued: a callback that passes every client-side check still fails at the provider. */
@@ -57,7 +58,8 @@ describe('fuzzing handleRedirect (fast-check)', () => {
           try {
             handled = await client.auth.handleRedirect(input);
           } catch (error) {
-            assert.fail(`handleRedirect threw for ${show(input)}: ${String(error)}`);
+            // The input carries the pending flow's real state: printed as a fingerprint.
+            assert.fail(`handleRedirect threw for ${redactSecrets(show(input), [pendingState])}: ${redactSecrets(String(error), [pendingState])}`);
           }
           assert.equal(typeof handled, 'boolean');
           const emitted = client.states.slice(statesBefore);
@@ -89,7 +91,7 @@ describe('fuzzing handleRedirect (fast-check)', () => {
             case 'exchanged':
               assert.equal(handled, true);
               assert.equal(provider.count('/token'), 1, 'exactly one token request');
-              assert.equal(provider.exchanges[0]?.code, new URL(input).searchParams.get('code'), 'the code of the input, as given');
+              assertSecretEqual(provider.exchanges[0]?.code, new URL(input).searchParams.get('code'), 'the code of the input, as given');
               assert.equal(session.status, 'error', 'a code the provider never issued does not sign in');
               assert.ok(session.status === 'error' && session.error.code === 'token_rejected');
               await arm();

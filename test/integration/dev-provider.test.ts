@@ -28,6 +28,7 @@ import { startDevProvider } from '../../main/dev-provider/dev-provider';
 import type { DevProvider, DevProviderOptions } from '../../main/dev-provider/dev-provider';
 import { SignInRejectedError, launchSystemBrowser } from '../support/system-browser';
 import type { SystemBrowser } from '../support/system-browser';
+import { assertSecretDeepEqual, assertSecretEqual, assertSecretNotEqual } from '../support/secret-assert';
 
 const CUSTOM_REDIRECT = 'com.example.desktop:/callback';
 const SCOPE = 'openid profile email offline_access';
@@ -214,15 +215,15 @@ describe('sign-in through the system browser (custom scheme)', () => {
 
     const callback = await env.browser.signIn(request.url, { redirectPrefix: 'com.example.desktop:' });
 
-    assert.ok(callback.startsWith(`${CUSTOM_REDIRECT}?`), callback);
+    assert.ok(callback.startsWith(`${CUSTOM_REDIRECT}?`), `the callback goes to ${callback.split('?')[0]} (its query, code and state, not shown)`);
     const params = new URL(callback).searchParams;
     assert.ok(params.get('code'), 'the callback carries a code');
-    assert.equal(params.get('state'), request.state);
+    assertSecretEqual(params.get('state'), request.state, 'the callback carries the state of the request');
     assert.equal(params.get('iss'), env.provider.issuer);
     assert.match(await env.browser.lastPageText(), /Return to the app/);
     // One login page, one automatic consent hop, never a consent page for the user.
     const interactionGets = env.provider.requests.filter((r) => r.method === 'GET' && r.path.startsWith('/interaction/'));
-    assert.equal(interactionGets.length, 2, JSON.stringify(env.provider.requests));
+    assert.equal(interactionGets.length, 2, JSON.stringify(env.provider.requests.map((r) => `${r.method} ${r.path.split('?')[0]}`)));
 
     const tokens = await redeem(env.config, request, callback);
     assert.ok(tokens.access_token);
@@ -237,7 +238,7 @@ describe('sign-in through the system browser (custom scheme)', () => {
     assert.equal(claims['name'], 'Dana Demo');
     assert.equal(claims['email'], 'dana@example.test');
     assert.equal(claims['email_verified'], true);
-    assert.equal(claims.nonce, request.nonce);
+    assertSecretEqual(claims.nonce, request.nonce, 'the ID token carries the nonce of the request');
 
     // openid-client does not check the ID token signature from the token endpoint: check it here.
     assert.ok(tokens.id_token);
@@ -262,9 +263,9 @@ describe('sign-in through the system browser (custom scheme)', () => {
 
     const second = await refreshTokenGrant(env.config, first.refresh_token);
     assert.ok(second.access_token);
-    assert.notEqual(second.access_token, first.access_token);
+    assertSecretNotEqual(second.access_token, first.access_token, 'a new access token');
     assert.ok(second.refresh_token);
-    assert.notEqual(second.refresh_token, first.refresh_token);
+    assertSecretNotEqual(second.refresh_token, first.refresh_token, 'a new refresh token (rotation)');
     assert.equal(second.claims()?.sub, 'demo-user-1');
 
     await rejectsWithOAuthError(refreshTokenGrant(env.config, first.refresh_token), 'invalid_grant');
@@ -306,11 +307,11 @@ describe('sign-in through the system browser (loopback)', () => {
     const url = new URL(final);
     assert.equal(`${url.origin}${url.pathname}`, redirectUri);
     assert.ok(url.searchParams.get('code'));
-    assert.equal(url.searchParams.get('state'), request.state);
+    assertSecretEqual(url.searchParams.get('state'), request.state, 'the callback carries the state of the request');
     assert.equal(url.searchParams.get('iss'), env.provider.issuer);
     // Chromium also asks the listener for /favicon.ico; the app must answer it without treating it as a callback.
     const callbacks = received.filter((path) => path.startsWith('/callback'));
-    assert.deepEqual(callbacks, [`${url.pathname}${url.search}`]);
+    assertSecretDeepEqual(callbacks, [`${url.pathname}${url.search}`], 'the listener received this one callback');
     assert.match(await env.browser.lastPageText(), /Signed in\. You can close this tab\./);
 
     const tokens = await redeem(env.config, request, final);
@@ -349,10 +350,10 @@ describe('denials', () => {
     const callback = await env.browser.signIn(request.url, { redirectPrefix: 'com.example.desktop:', action: 'cancel' });
 
     const params = new URL(callback).searchParams;
-    assert.ok(callback.startsWith(`${CUSTOM_REDIRECT}?`), callback);
+    assert.ok(callback.startsWith(`${CUSTOM_REDIRECT}?`), `the callback goes to ${callback.split('?')[0]} (its query, code and state, not shown)`);
     assert.equal(params.get('error'), 'access_denied');
     assert.equal(params.get('error_description'), 'The user cancelled the sign-in.');
-    assert.equal(params.get('state'), request.state);
+    assertSecretEqual(params.get('state'), request.state, 'the callback carries the state of the request');
     assert.equal(params.get('iss'), env.provider.issuer);
     assert.equal(params.get('code'), null);
     await assert.rejects(redeem(env.config, request, callback), (error: unknown) => {

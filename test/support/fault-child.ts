@@ -18,12 +18,12 @@
  * writes what it observed to <report.json>, which the parent keeps outside the
  * scanned folder.
  */
-import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { createKeytarVault, type SecretVault } from '../../main/auth/index';
 import type { FaultReport } from './fault-report';
+import { assertSecretEqual } from './secret-assert';
 import { beginSignIn, hostileClient, recordingVault, signInFully, waitFor, waitForState, type HostileClient } from './hostile-harness';
 import { signJwt, startHostileProvider, tamperPayload, type HostileProvider } from './hostile-provider';
 
@@ -125,7 +125,7 @@ async function disk(provider: HostileProvider): Promise<void> {
   observe('rotated', true);
   await a.auth.signOut();
   observe('afterSignOut', a.auth.getSession());
-  assert.equal(await storedToken(a), undefined);
+  assertSecretEqual(await storedToken(a), undefined, 'signed out: no refresh token in the keychain');
   provider.reset();
 
   // A rejected sign-in: an ID token whose payload was altered.

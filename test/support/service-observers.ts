@@ -53,3 +53,17 @@ export function waitForState(
     });
   });
 }
+
+/**
+ * Polls `check` until it holds, or fails saying what it waited for after
+ * `timeoutMs`. For states that announce themselves by no event (what the
+ * keychain holds, a port that stopped listening): poll the state the test
+ * asserts, never a neighbour of it.
+ */
+export async function waitFor(check: () => boolean | Promise<boolean>, what: string, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}

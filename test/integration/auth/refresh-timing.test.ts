@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { refreshDueAt } from '../../../main/auth/refresh-schedule';
+import { waitFor, waitForState } from '../../support/service-observers';
 import { signInThroughBrowser, startHarness, type SignInHarness } from '../../support/sign-in-harness';
 
 /**
@@ -47,8 +48,9 @@ describe('refresh timing with an injected clock (access tokens of 60 s)', () => 
     advance(refreshDueAt(issuedAt, before.expiresAt) - Date.now() + 1_000);
     harness.provider.resetRequests();
     service.auth.resume();
-    for (let i = 0; i < 100 && tokenRequests() === 0; i += 1) await new Promise((r) => setTimeout(r, 20));
-    for (let i = 0; i < 100 && service.auth.getSession() === before; i += 1) await new Promise((r) => setTimeout(r, 20));
+    // Wait for the refresh's outcome (a new session state), not for its request: the assertions are about both.
+    await waitFor(() => tokenRequests() > 0, 'the refresh request');
+    await waitForState(service, (s) => s !== before, 'the session state after the refresh');
     assert.equal(tokenRequests(), 1, 'one refresh request');
     const afterRefresh = service.auth.getSession();
     assert.ok(afterRefresh.status === 'signed-in' && afterRefresh.expiresAt > before.expiresAt, 'a new expiry from the injected clock');

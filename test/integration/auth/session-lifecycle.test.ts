@@ -119,6 +119,8 @@ describe('session lifecycle against the development provider (access tokens of 5
   it('keeps the session, marked stale, while the provider is down, and recovers when it is back', async () => {
     const service = harness.service();
     await signInThroughBrowser(harness, service);
+    // The keychain write follows the sign-in: wait for it here, so that "kept" below is about the outage, not about a write still on its way.
+    await eventually(() => storedRefreshToken(harness), Boolean, 'a refresh token in the keychain');
     harness.provider.setDown(true);
     try {
       const stale = await waitForState(service, (s) => s.status === 'signed-in' && s.stale === true, 'the stale flag', ACCESS_TOKEN_TTL * 1000 + 3000);

@@ -1,6 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { vaultKey } from '../../../main/auth/pending-flow';
+import { recordingVault } from '../../support/recording-vault';
+import { assertNoLeaks, assertSecretEqual, assertSecretNotEqual } from '../../support/secret-assert';
+import { waitFor } from '../../support/service-observers';
 import { leaks, signInThroughBrowser, startHarness, type SignInHarness } from '../../support/sign-in-harness';
 
 /** Collects token endpoint responses as the core receives them, to prove where they do not go. */
@@ -10,6 +13,17 @@ function recordingFetch(bodies: string[]): typeof fetch {
     if (String(input instanceof Request ? input.url : input).endsWith('/token')) bodies.push(await response.clone().text());
     return response;
   }) as typeof fetch;
+}
+
+/** True once nothing answers at `url` (the connection is refused, or hangs up). */
+async function refused(url: URL): Promise<boolean> {
+  try {
+    const response = await fetch(url, { signal: AbortSignal.timeout(2000) });
+    await response.arrayBuffer();
+    return false;
+  } catch {
+    return true;
+  }
 }
 
 function secretsIn(bodies: readonly string[]): string[] {
@@ -30,7 +44,9 @@ describe('sign-in through the system browser (custom scheme)', () => {
 
   it('signs in, keeps tokens out of session state, stores the refresh token in the keychain', async () => {
     const bodies: string[] = [];
-    const service = harness.service(undefined, { fetch: recordingFetch(bodies) });
+    // The real keychain, watched: the refresh-token write and the pending-flow delete happen after the state change.
+    const vault = recordingVault(harness.vault);
+    const service = harness.service(undefined, { fetch: recordingFetch(bodies), vault });
     await service.auth.ready();
     harness.provider.resetRequests();
     const opened = service.nextOpened();
@@ -51,6 +67,7 @@ describe('sign-in through the system browser (custom scheme)', () => {
 
     const callback = await harness.browser.signIn(authorizeUrl.href, { redirectPrefix: 'com.example.desktop:' });
     harness.provider.resetRequests();
+    const beforeCallback = vault.calls.length;
     assert.equal(await service.auth.handleRedirect(callback), true);
     assert.deepEqual(harness.provider.requests.map((r) => `${r.method} ${r.path}`), ['POST /token'], 'only the token request after the redirect');
 
@@ -64,18 +81,18 @@ describe('sign-in through the system browser (custom scheme)', () => {
 
     const secrets = [...secretsIn(bodies), new URL(callback).searchParams.get('code') ?? ''];
     assert.equal(secrets.length, 4, 'access, ID and refresh tokens plus the code');
-    assert.deepEqual(leaks(JSON.stringify(service.states), secrets), []);
+    assertNoLeaks(leaks(JSON.stringify(service.states), secrets), 'no secret in the emitted states');
 
-    // The keychain write happens just after the state change; give it a moment.
-    let stored: string | null = null;
-    for (let i = 0; i < 50 && stored === null; i += 1) {
-      stored = await harness.vault.get(vaultKey('refresh-token', harness.config()));
-      if (stored === null) await new Promise((r) => setTimeout(r, 20));
-    }
+    // The keychain operations follow the state change, in order: wait for each one the assertions are about.
+    const refreshKey = vaultKey('refresh-token', harness.config());
+    const pendingKey = vaultKey('pending-flow', harness.config());
+    await vault.completed('set', refreshKey, 'the refresh token written to the keychain', { since: beforeCallback });
+    const stored = await harness.vault.get(refreshKey);
     assert.ok(stored, 'the refresh token is in the OS keychain');
     const refreshToken = secretsIn(bodies).at(-1) as string;
-    assert.equal((JSON.parse(stored) as { refreshToken: string }).refreshToken, refreshToken);
-    assert.equal(await harness.vault.get(vaultKey('pending-flow', harness.config())), null, 'the pending flow is single use');
+    assertSecretEqual((JSON.parse(stored) as { refreshToken: string }).refreshToken, refreshToken, 'the refresh token in the keychain is the one issued');
+    await vault.completed('delete', pendingKey, 'the spent pending flow deleted from the keychain', { since: beforeCallback });
+    assert.equal(await harness.vault.get(pendingKey), null, 'the pending flow is single use');
 
     await service.auth.signOut();
     assert.equal(await harness.vault.get(vaultKey('refresh-token', harness.config())), null);
@@ -101,7 +118,7 @@ describe('sign-in through the system browser (custom scheme)', () => {
     const secondOpened = service.nextOpened();
     await service.auth.signIn();
     const second = await secondOpened;
-    assert.notEqual(new URL(first).searchParams.get('state'), new URL(second).searchParams.get('state'));
+    assertSecretNotEqual(new URL(first).searchParams.get('state'), new URL(second).searchParams.get('state'), 'each sign-in has its own state');
 
     const staleCallback = await harness.browser.signIn(first, { redirectPrefix: 'com.example.desktop:' });
     harness.provider.resetRequests();
@@ -140,12 +157,13 @@ describe('sign-in through the system browser (custom scheme)', () => {
   });
 
   it('a redirect that cold-starts the app finishes the flow kept in the keychain, once', async () => {
-    const first = harness.service();
+    const vault = recordingVault(harness.vault);
+    const first = harness.service(undefined, { vault });
     const opened = first.nextOpened();
     await first.auth.signIn();
     const authorizeUrl = await opened;
     // Let the background keychain write land, then "quit" the app.
-    for (let i = 0; i < 50 && (await harness.vault.get(vaultKey('pending-flow', harness.config()))) === null; i += 1) await new Promise((r) => setTimeout(r, 20));
+    await vault.completed('set', vaultKey('pending-flow', harness.config()), 'the pending flow written to the keychain');
     first.auth.dispose();
     const callback = await harness.browser.signIn(authorizeUrl, { redirectPrefix: 'com.example.desktop:' });
 
@@ -192,7 +210,7 @@ describe('sign-in through the system browser (loopback, RFC 8252 §7.3)', () => 
     assert.equal(session.status, 'signed-in');
     assert.equal(session.status === 'signed-in' && session.user.name, 'Dana Demo');
 
-    await new Promise((r) => setTimeout(r, 300));
+    await waitFor(() => refused(new URL('/closed-yet', redirectUri)), 'the loopback listener to close after the callback');
     await assert.rejects(fetch(redirectUri, { signal: AbortSignal.timeout(2000) }), 'the listener is closed after the callback');
     await service.auth.signOut();
   });
@@ -204,7 +222,7 @@ describe('sign-in through the system browser (loopback, RFC 8252 §7.3)', () => 
     const redirectUri = new URL(new URL(await opened).searchParams.get('redirect_uri') ?? '');
     service.auth.cancelSignIn();
     assert.equal(service.auth.getSession().status, 'signed-out');
-    await new Promise((r) => setTimeout(r, 300));
+    await waitFor(() => refused(new URL('/closed-yet', redirectUri)), 'the loopback listener to close after the cancel');
     await assert.rejects(fetch(redirectUri, { signal: AbortSignal.timeout(2000) }));
   });
 });

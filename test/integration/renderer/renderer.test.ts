@@ -42,6 +42,7 @@ import { providerInfoFor, registerSessionHandlers } from '../../../main/shell/se
 import { appOriginOf, type IpcEventLike } from '../../../main/shell/trusted-sender';
 import { toWireState } from '../../../main/shell/wire';
 import { CHROMIUM_ARGS, CHROMIUM_PATH, launchSystemBrowser, type SystemBrowser } from '../../support/system-browser';
+import { assertSecretNotEqual } from '../../support/secret-assert';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const require = createRequire(import.meta.url);
@@ -267,7 +268,7 @@ describe('renderer in Chromium against the real core', () => {
     const reopened = nextOpened();
     await page.click('#reopen-browser');
     const secondUrl = await reopened;
-    assert.notEqual(new URL(secondUrl).searchParams.get('state'), new URL(firstUrl).searchParams.get('state'));
+    assertSecretNotEqual(new URL(secondUrl).searchParams.get('state'), new URL(firstUrl).searchParams.get('state'), 'a new authorize request has a new state');
     await screen('signing-in');
 
     const callback = await systemBrowser.signIn(secondUrl, { redirectPrefix: 'com.example.desktop:' });
@@ -295,7 +296,8 @@ describe('renderer in Chromium against the real core', () => {
 
   it('keeps the page free of credentials', async () => {
     const html = await page.content();
-    assert.doesNotMatch(html, /eyJ[A-Za-z0-9_-]{10,}\./, 'no JWT in the DOM');
+    // Not assert.doesNotMatch: its failure would print the page, and the JWT in it.
+    assert.ok(!/eyJ[A-Za-z0-9_-]{10,}\./.test(html), 'no JWT in the DOM');
     const globals = (await page.evaluate('Object.keys(window).join(" ")')) as string;
     assert.doesNotMatch(globals, /token|verifier|ipcRenderer/i);
   });

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { challengeFromVerifier, createCodeVerifier, createNonce, createState } from '../../../main/auth/pkce';
+import { fingerprint } from '../../support/secret-assert';
 
 describe('PKCE (RFC 7636)', () => {
   it('computes the S256 challenge of the Appendix B example', async () => {
@@ -11,7 +12,8 @@ describe('PKCE (RFC 7636)', () => {
     const seen = new Set<string>();
     for (let i = 0; i < 1000; i += 1) {
       const verifier = createCodeVerifier();
-      assert.match(verifier, /^[A-Za-z0-9_-]{43}$/);
+      // Not assert.match: its failure would print the verifier.
+      assert.ok(/^[A-Za-z0-9_-]{43}$/.test(verifier), `43 base64url characters (${fingerprint(verifier)})`);
       assert.equal(Buffer.from(verifier, 'base64url').length, 32);
       seen.add(verifier);
     }
@@ -23,6 +25,6 @@ describe('PKCE (RFC 7636)', () => {
     const nonces = new Set(Array.from({ length: 200 }, createNonce));
     assert.equal(states.size, 200);
     assert.equal(nonces.size, 200);
-    for (const value of [...states, ...nonces]) assert.ok(value.length >= 43, value);
+    for (const value of [...states, ...nonces]) assert.ok(value.length >= 43, `at least 43 characters (${fingerprint(value)})`);
   });
 });
