@@ -1,0 +1,79 @@
+import * as oidc from 'openid-client';
+import { AuthError } from './errors';
+import type { FeatureSetting } from './feature-setting';
+import { providerText, toAuthError } from './protocol-errors';
+
+export type ParDecision =
+  | { readonly use: false }
+  | { readonly use: true; /** True when the provider's `require_pushed_authorization_requests` overrode `never`. */ readonly forced: boolean };
+
+/**
+ * Whether the authorization request is pushed (RFC 9126), decided from the
+ * discovery document:
+ *
+ * - `auto`: pushed when the provider lists `pushed_authorization_request_endpoint` (§5).
+ * - `always`: pushed, or `provider_unsupported` when the provider has no such endpoint.
+ * - `never`: sent in the browser URL, unless the provider states
+ *   `require_pushed_authorization_requests: true` (§5): it accepts nothing
+ *   else, so a request in the URL could only fail in the browser. Then the
+ *   request is pushed anyway and `forced` says so, for the log. (`never`
+ *   exists to avoid PAR where it is optional; it cannot make a provider
+ *   accept what it refuses.)
+ *
+ * @throws AuthError `provider_unsupported` for `always` without an endpoint,
+ *   or a provider that requires PAR but publishes no endpoint for it.
+ */
+export function decidePar(setting: FeatureSetting, server: Pick<oidc.ServerMetadata, 'issuer' | 'pushed_authorization_request_endpoint' | 'require_pushed_authorization_requests'>): ParDecision {
+  const offered = typeof server.pushed_authorization_request_endpoint === 'string' && server.pushed_authorization_request_endpoint !== '';
+  const required = server.require_pushed_authorization_requests === true;
+  if (required && !offered) {
+    throw new AuthError('provider_unsupported', `The provider at ${server.issuer} requires pushed authorization requests but publishes no pushed_authorization_request_endpoint, so no sign-in can succeed. Contact the provider's administrator.`);
+  }
+  if (setting === 'always' && !offered) {
+    throw new AuthError('provider_unsupported', `The provider at ${server.issuer} does not offer pushed authorization requests (no pushed_authorization_request_endpoint in its discovery document). The configuration asks for them always; set par to "auto" to sign in with this provider.`);
+  }
+  if (setting === 'never') return required ? { use: true, forced: true } : { use: false };
+  return offered ? { use: true, forced: false } : { use: false };
+}
+
+/**
+ * Pushes the authorization request to the provider (RFC 9126 §2) and
+ * returns the URL the browser opens: the authorization endpoint with
+ * `client_id` and `request_uri` only (§4), so no PKCE challenge, state,
+ * nonce or scope appears in what the OS and the browser see.
+ *
+ * With a DPoP handle the push carries a proof, which binds the code to the
+ * key (RFC 9449 §10.1); a `use_dpop_nonce` answer is retried once, with the
+ * provider's nonce (openid-client does this).
+ *
+ * @throws AuthError `authorization_error` when the provider refuses the request
+ *   (an OAuth error, §2.3) or answers with something unusable; `network_error`
+ *   (retryable) for a 5xx, a timeout or an unreachable provider.
+ */
+export async function pushAuthorizationRequest(configuration: oidc.Configuration, parameters: Readonly<Record<string, string>>, dpop?: oidc.DPoPHandle): Promise<URL> {
+  try {
+    return await oidc.buildAuthorizationUrlWithPAR(configuration, { ...parameters }, dpop ? { DPoP: dpop } : undefined);
+  } catch (error) {
+    throw pushError(error);
+  }
+}
+
+function pushError(error: unknown): AuthError {
+  const status = statusOf(error);
+  if (status >= 500) {
+    return new AuthError('network_error', `The provider had a problem with the sign-in request (HTTP ${status}). Try again in a moment.`, { cause: error });
+  }
+  if (error instanceof oidc.ResponseBodyError) {
+    const description = providerText(error.error_description);
+    return new AuthError('authorization_error', `The provider refused the sign-in request (${providerText(error.error)}).${description ? ` The provider said: ${description}` : ''}`, { cause: error });
+  }
+  const mapped = toAuthError(error, 'authorization');
+  if (mapped.code === 'network_error' || mapped.code === 'internal_error') return mapped;
+  return new AuthError('authorization_error', 'The provider\'s answer to the sign-in request could not be used. Please try again; if it keeps happening, contact your administrator.', { cause: error });
+}
+
+function statusOf(error: unknown): number {
+  if (error instanceof oidc.ResponseBodyError) return error.status;
+  const cause = (error as { cause?: unknown } | undefined)?.cause;
+  return cause instanceof Response ? cause.status : 0;
+}
