@@ -44,6 +44,20 @@ export interface DevProviderOptions {
   /** Seconds. Default 60. */
   readonly codeTtl?: number;
   /**
+   * Pushed authorization requests (RFC 9126): `enabled` (the default),
+   * `required` (discovery says `require_pushed_authorization_requests: true`
+   * and the authorization endpoint refuses anything else), or `disabled`
+   * (no `pushed_authorization_request_endpoint` in discovery).
+   */
+  readonly par?: 'enabled' | 'required' | 'disabled';
+  /**
+   * DPoP (RFC 9449): `enabled` (the default; tokens requested with a proof
+   * are bound to its key), `nonce` (every proof, at the token and userinfo
+   * endpoints, must carry a nonce the provider issued: §8, §9), or
+   * `disabled` (no `dpop_signing_alg_values_supported` in discovery).
+   */
+  readonly dpop?: 'enabled' | 'nonce' | 'disabled';
+  /**
    * Receives the provider's error events (`grant.error`, `server_error`,
    * `authorization.error`, …) with their `error_detail`, which the HTTP
    * responses never carry. Default: stderr, only when env `DEV_PROVIDER_DEBUG` is set.
@@ -110,6 +124,9 @@ export async function startDevProvider(options: DevProviderOptions = {}): Promis
     code: positiveSeconds(options.codeTtl ?? 60, 'codeTtl'),
   };
   const report = options.onError ?? defaultErrorSink;
+  const par = options.par ?? 'enabled';
+  const dpop = options.dpop ?? 'enabled';
+  const pushedOfflineAccess = new PushedOfflineAccess();
   const introspectorSecret = randomBytes(32).toString('base64url');
 
   const requests: DevProviderRequest[] = [];
@@ -183,7 +200,7 @@ export async function startDevProvider(options: DevProviderOptions = {}): Promis
     rotateRefreshToken: true,
     pkce: { required: () => true },
     interactions: {
-      policy: devInteractionPolicy(),
+      policy: devInteractionPolicy(pushedOfflineAccess),
       url: (_ctx, interaction) => `/interaction/${interaction.uid}`,
     },
     renderError: (ctx, out) => {
@@ -193,6 +210,8 @@ export async function startDevProvider(options: DevProviderOptions = {}): Promis
     },
     features: {
       devInteractions: { enabled: false },
+      pushedAuthorizationRequests: { enabled: par !== 'disabled', requirePushedAuthorizationRequests: par === 'required' },
+      dPoP: dpop === 'nonce' ? { enabled: true, nonceSecret: randomBytes(32), requireNonce: () => true } : { enabled: dpop === 'enabled' },
       revocation: {
         enabled: true,
         // Only the client a token was issued to may revoke it.
@@ -243,6 +262,7 @@ export async function startDevProvider(options: DevProviderOptions = {}): Promis
     });
   }
 
+  provider.use(pushedOfflineAccess.middleware);
   const providerCallback = provider.callback();
   const interactionHandler = createInteractionHandler(provider, {
     clientId,
@@ -321,14 +341,14 @@ export async function startDevProvider(options: DevProviderOptions = {}): Promis
  * sees offline_access as requested, the grant records it, the code's scope
  * contains it, and `issueRefreshToken` issues the refresh token.
  */
-function devInteractionPolicy(): InteractionPolicy {
+function devInteractionPolicy(pushed: PushedOfflineAccess): InteractionPolicy {
   const { Check, Prompt } = interactionPolicy;
   const policy = interactionPolicy.base();
   policy.add(
     new Prompt(
       { name: 'dev_offline_access', requestable: false },
       new Check('offline_access_requested', 'keeps a requested offline_access scope without prompt=consent', (ctx) => {
-        keepRequestedOfflineAccess(ctx);
+        keepRequestedOfflineAccess(ctx, pushed);
         return Check.NO_NEED_TO_PROMPT;
       }),
     ),
@@ -337,11 +357,12 @@ function devInteractionPolicy(): InteractionPolicy {
   return policy;
 }
 
-function keepRequestedOfflineAccess(ctx: KoaContextWithOIDC): void {
+function keepRequestedOfflineAccess(ctx: KoaContextWithOIDC, pushed: PushedOfflineAccess): void {
   const { oidc } = ctx;
   // On the resumed request (/auth/:uid) the parameters come from the saved interaction, already fixed.
   if (oidc.route !== 'authorization') return;
-  const raw = ctx.method === 'POST' ? oidc.body?.['scope'] : ctx.query['scope'];
+  const requestUri = ctx.method === 'POST' ? oidc.body?.['request_uri'] : ctx.query['request_uri'];
+  const raw = typeof requestUri === 'string' ? (pushed.take(requestUri) ? 'offline_access' : undefined) : ctx.method === 'POST' ? oidc.body?.['scope'] : ctx.query['scope'];
   if (typeof raw !== 'string' || !raw.split(' ').includes('offline_access')) return;
   const scopes = new Set((oidc.params.scope ?? '').split(' ').filter(Boolean));
   if (scopes.has('offline_access')) return;
@@ -351,6 +372,37 @@ function keepRequestedOfflineAccess(ctx: KoaContextWithOIDC): void {
   if (oidc.prompts.has('none')) return;
   scopes.add('offline_access');
   oidc.params.scope = [...scopes].join(' ');
+}
+
+/**
+ * The same for pushed requests (RFC 9126): the push goes through the same
+ * scope filter, so the stored request has lost `offline_access` before the
+ * browser arrives with only its `request_uri`. This remembers, for each
+ * `request_uri` issued, whether the raw push asked for the scope; the
+ * check above reads it once when the browser brings the `request_uri`.
+ */
+class PushedOfflineAccess {
+  /** request_uri → epoch ms after which it is forgotten (the provider's request_uris live 60 s). */
+  readonly #asked = new Map<string, number>();
+
+  readonly middleware = async (ctx: KoaContextWithOIDC, next: () => Promise<void>): Promise<void> => {
+    await next();
+    const oidc = (ctx as { readonly oidc?: KoaContextWithOIDC['oidc'] }).oidc;
+    if (oidc?.route !== 'pushed_authorization_request' || ctx.status !== 201) return;
+    const scope = oidc.body?.['scope'];
+    const requestUri = isRecord(ctx.body) ? ctx.body['request_uri'] : undefined;
+    if (typeof scope !== 'string' || typeof requestUri !== 'string' || !scope.split(' ').includes('offline_access')) return;
+    const now = Date.now();
+    for (const [uri, until] of this.#asked) if (until < now) this.#asked.delete(uri);
+    this.#asked.set(requestUri, now + 120_000);
+  };
+
+  /** True (once) when the push behind `requestUri` asked for offline_access. */
+  take(requestUri: string): boolean {
+    const known = this.#asked.has(requestUri);
+    this.#asked.delete(requestUri);
+    return known;
+  }
 }
 
 // ---------------------------------------------------------------------------

@@ -82,8 +82,12 @@ declare module 'oidc-provider' {
     readonly query: Record<string, string | string[] | undefined>;
     type: string;
     body: unknown;
+    status: number;
     set(field: string, value: string): void;
   }
+
+  /** Koa middleware added with `provider.use()`: runs around every request, before routing. */
+  export type ProviderMiddleware = (ctx: KoaContextWithOIDC, next: () => Promise<void>) => Promise<void>;
 
   export interface AccountClaims extends UnknownObject {
     sub: string;
@@ -230,6 +234,17 @@ declare module 'oidc-provider' {
         enabled: boolean;
         allowedPolicy?: (ctx: KoaContextWithOIDC, client: Client, token: { clientId?: string }) => boolean | Promise<boolean>;
       };
+      /** RFC 9126. Enabled by default in oidc-provider 9. */
+      pushedAuthorizationRequests?: {
+        enabled: boolean;
+        requirePushedAuthorizationRequests?: boolean;
+      };
+      /** RFC 9449. Enabled by default in oidc-provider 9; nonces need `nonceSecret` (32 bytes). */
+      dPoP?: {
+        enabled: boolean;
+        nonceSecret?: Buffer;
+        requireNonce?: (ctx: KoaContextWithOIDC) => boolean;
+      };
       rpInitiatedLogout?: {
         enabled: boolean;
         logoutSource?: (ctx: KoaContextWithOIDC, form: string) => void | Promise<void>;
@@ -253,6 +268,7 @@ declare module 'oidc-provider' {
     constructor(issuer: string, configuration?: Configuration);
     readonly issuer: string;
     readonly Grant: GrantModel;
+    use(middleware: ProviderMiddleware): void;
     /** A Node `(req, res)` request handler (the provider is a Koa application). */
     callback(): (req: IncomingMessage, res: ServerResponse) => Promise<void>;
     interactionDetails(req: IncomingMessage, res: ServerResponse): Promise<Interaction>;
