@@ -74,19 +74,33 @@ export interface VaultCall {
 
 export interface TimedVault extends SecretVault {
   readonly calls: VaultCall[];
-  /** Resolves once every call made so far has settled (e.g. the write of a rotated refresh token). */
+  /**
+   * Resolves once every call made so far has settled. Not a way to wait for
+   * a write the core has queued but not issued yet (its keychain operations
+   * run one after another, so a write waits for the call before it): use
+   * `completed` for that.
+   */
   settled(): Promise<void>;
+  /**
+   * Resolves when a call `op` on `kind` (`refresh-token`, `pending-flow`),
+   * made at index `since` of `calls` or later, has finished; rejects naming
+   * `what` after `timeoutMs` (default 10 s: the core's HTTP timeout, far
+   * beyond any keychain call seen).
+   */
+  completed(op: VaultCall['op'], kind: string, what: string, options?: { since?: number; timeoutMs?: number }): Promise<VaultCall>;
 }
 
 export function timeVault(inner: SecretVault): TimedVault {
   const calls: VaultCall[] = [];
   const inFlight = new Set<Promise<unknown>>();
+  const watchers = new Set<() => void>();
   function timed<T>(op: VaultCall['op'], key: string, run: () => Promise<T>): Promise<T> {
     const call: VaultCall = { op, kind: key.split(':')[0] ?? key, start: performance.now(), end: undefined };
     calls.push(call);
     const promise = run().finally(() => {
       call.end = performance.now();
       inFlight.delete(promise);
+      for (const watcher of [...watchers]) watcher();
     });
     inFlight.add(promise);
     return promise;
@@ -98,6 +112,27 @@ export function timeVault(inner: SecretVault): TimedVault {
     delete: (key) => timed('delete', key, () => inner.delete(key)),
     async settled() {
       while (inFlight.size > 0) await Promise.allSettled([...inFlight]);
+    },
+    completed(op, kind, what, options = {}) {
+      const since = options.since ?? 0;
+      const timeoutMs = options.timeoutMs ?? 10_000;
+      const done = (): VaultCall | undefined => calls.slice(since).find((c) => c.op === op && c.kind === kind && c.end !== undefined);
+      const found = done();
+      if (found) return Promise.resolve(found);
+      return new Promise((resolve, reject) => {
+        const watcher = (): void => {
+          const call = done();
+          if (!call) return;
+          clearTimeout(timer);
+          watchers.delete(watcher);
+          resolve(call);
+        };
+        const timer = setTimeout(() => {
+          watchers.delete(watcher);
+          reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what} (keychain calls since: ${calls.slice(since).map((c) => `${c.op} ${c.kind}${c.end === undefined ? ' (in flight)' : ''}`).join(', ') || 'none'})`));
+        }, timeoutMs);
+        watchers.add(watcher);
+      });
     },
   };
 }

@@ -101,7 +101,12 @@ export interface BenchReport {
   readonly details: Readonly<Record<string, unknown>>;
 }
 
-export async function saveReport(benchDir: string, report: BenchReport, table: string): Promise<{ json: string; copy: string; markdown: string }> {
+/**
+ * Writes bench/results/latest.json and a timestamped copy (git-ignored) and,
+ * only when `writeMarkdown` (`--write`), the tracked bench/RESULTS.md: a run
+ * made to check something must not rewrite the published table.
+ */
+export async function saveReport(benchDir: string, report: BenchReport, table: string, writeMarkdown: boolean): Promise<{ json: string; copy: string; markdown: string | undefined }> {
   const resultsDir = path.join(benchDir, 'results');
   await mkdir(resultsDir, { recursive: true });
   const text = `${JSON.stringify(report, null, 2)}\n`;
@@ -109,6 +114,7 @@ export async function saveReport(benchDir: string, report: BenchReport, table: s
   const copy = path.join(resultsDir, `${report.startedAt.replace(/[:.]/g, '-')}.json`);
   await writeFile(json, text);
   await writeFile(copy, text);
+  if (!writeMarkdown) return { json, copy, markdown: undefined };
   const markdown = path.join(benchDir, 'RESULTS.md');
   await writeFile(markdown, renderMarkdown(report, table));
   return { json, copy, markdown };

@@ -4,7 +4,11 @@
  * createAuthService, then `ready()` and `restore()` together as
  * main/shell/boot.ts does, and stops the clock when the listener sees
  * `signed-in`. The keychain holds the refresh token the previous run rotated
- * in; each run waits (untimed) for that write before ending.
+ * in; each run waits (untimed) for that write itself before ending. (Waiting
+ * for "the keychain calls in flight" is not enough: the core issues its write
+ * only once the keychain call before it has finished, so a slow earlier call
+ * left the write unissued, the next run read an empty keychain, and the
+ * benchmark failed with "restore run 1: … signed-out".)
  *
  * The vault and fetch ports are timed, so the total splits into the keychain
  * read, discovery + JWKS (which boot runs alongside the read), the refresh
@@ -55,8 +59,12 @@ export async function measureRestore(input: {
     await seed.auth.ready();
     const opened = seed.nextOpened();
     await seed.auth.signIn();
-    await seed.auth.handleRedirect(await loginFor(await opened));
+    const callback = await loginFor(await opened);
+    const beforeRedirect = vault.calls.length;
+    await seed.auth.handleRedirect(callback);
     expectSignedIn(seed.auth.getSession(), 'seeding the keychain');
+    // Queued behind the pending flow's write, which may still be running: wait for this write itself.
+    await vault.completed('set', 'refresh-token', 'the seeded refresh token written to the keychain', { since: beforeRedirect });
     await vault.settled();
     seed.auth.dispose();
   }
@@ -82,7 +90,8 @@ export async function measureRestore(input: {
     await Promise.all([ready, auth.restore()]);
     expectSignedIn(auth.getSession(), `restore run ${i + 1}`);
     if (signedInAt === undefined || readyAt === undefined) throw new Error('restore: no signed-in event');
-    // The rotated refresh token must be in the keychain before the next "start".
+    // The rotated refresh token must be in the keychain before the next "start": wait for that write itself.
+    await vault.completed('set', 'refresh-token', `the rotated refresh token of restore run ${i + 1} written to the keychain`);
     await vault.settled();
     auth.dispose();
     await settleRequests();

@@ -14,7 +14,8 @@
  *   --rtt-runs N        samples for those rows (default 50)
  *   --provider MODE     process (default: the provider in its own process) or inproc
  *   --only LIST         comma list of latency,restore,memory,bundle (default all)
- *   --no-save           print only; do not write bench/results/ or bench/RESULTS.md
+ *   --write             also rewrite the tracked bench/RESULTS.md (default: only bench/results/, git-ignored)
+ *   --no-save           print only; do not write bench/results/ (nor bench/RESULTS.md)
  *
  * It must run inside a D-Bus session with an unlocked keyring (the real
  * keychain is measured): scripts/with-keyring.sh provides a private one.
@@ -55,6 +56,8 @@ interface Options {
   readonly settleMs: number;
   readonly only: ReadonlySet<Phase>;
   readonly save: boolean;
+  /** Rewrite the tracked bench/RESULTS.md (`--write`). */
+  readonly write: boolean;
   readonly provider: ProviderMode;
   readonly rttMs: number;
   readonly rttRuns: number;
@@ -72,6 +75,7 @@ function parseOptions(argv: string[]): Options {
       'settle-ms': { type: 'string' },
       only: { type: 'string' },
       'no-save': { type: 'boolean' },
+      write: { type: 'boolean' },
       provider: { type: 'string' },
       'rtt-ms': { type: 'string' },
       'rtt-runs': { type: 'string' },
@@ -82,7 +86,7 @@ function parseOptions(argv: string[]): Options {
     const usage = [
       'usage: npm run bench -- [--runs N] [--warmup N] [--cycles N] [--loopback-cycles N] [--audit-cycles N]',
       '                        [--settle-ms N] [--rtt-ms N] [--rtt-runs N] [--provider process|inproc]',
-      '                        [--only latency,restore,memory,bundle] [--no-save]',
+      '                        [--only latency,restore,memory,bundle] [--write | --no-save]',
     ];
     process.stdout.write(`${usage.join('\n')}\n`);
     process.exit(0);
@@ -93,6 +97,7 @@ function parseOptions(argv: string[]): Options {
     if (!Number.isInteger(n) || n < min) throw new Error(`--${name} must be a whole number ≥ ${min}, got ${JSON.stringify(raw)}`);
     return n;
   };
+  if (values.write && values['no-save']) throw new Error('--write and --no-save contradict each other');
   const only = new Set<Phase>();
   for (const name of (values.only ?? PHASES.join(',')).split(',').map((s) => s.trim()).filter(Boolean)) {
     if (!(PHASES as readonly string[]).includes(name)) throw new Error(`--only: unknown phase "${name}" (use ${PHASES.join(', ')})`);
@@ -107,6 +112,7 @@ function parseOptions(argv: string[]): Options {
     settleMs: count('settle-ms', values['settle-ms'], 11_000, 0),
     only,
     save: !values['no-save'],
+    write: values.write === true,
     provider: providerMode(values.provider),
     rttMs: count('rtt-ms', values['rtt-ms'], 20, 0),
     rttRuns: count('rtt-runs', values['rtt-runs'], 50, 1),
@@ -239,8 +245,9 @@ async function main(): Promise<void> {
       notes,
       details,
     };
-    const written = await saveReport(benchDir, report, table);
-    process.stdout.write(`Wrote ${path.relative(root, written.json)}, ${path.relative(root, written.copy)}, ${path.relative(root, written.markdown)}\n`);
+    const written = await saveReport(benchDir, report, table, options.write);
+    const files = [written.json, written.copy, ...(written.markdown ? [written.markdown] : [])].map((file) => path.relative(root, file));
+    process.stdout.write(`Wrote ${files.join(', ')}${written.markdown ? '' : ' (bench/RESULTS.md unchanged: pass --write to update it)'}\n`);
   }
 }
 
