@@ -19,6 +19,9 @@ import { createHash, generateKeyPairSync, randomBytes, randomUUID, type KeyObjec
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { CompactSign, SignJWT, base64url, type JWK } from 'jose';
+import { checkDpopProof, type DpopProofRecord } from './hostile-dpop';
+
+export type { DpopProofRecord } from './hostile-dpop';
 
 export type Json = Record<string, unknown>;
 
@@ -48,6 +51,10 @@ export interface AuthorizationRequest {
   readonly codeChallengeMethod: string | null;
   /** The callback a provider would send back (`<redirect_uri>?code=…&state=…&iss=…`). */
   readonly callback: string;
+  /** True when the parameters came from a pushed request (RFC 9126), the URL holding only client_id and request_uri. */
+  readonly pushed: boolean;
+  /** The key the code is bound to (RFC 9449 §10): `dpop_jkt`, or the thumbprint of the push's proof. */
+  readonly dpopJkt: string | null;
   used: boolean;
 }
 
@@ -61,6 +68,8 @@ export interface CodeExchange {
   readonly authorization: AuthorizationRequest | undefined;
   /** True when BASE64URL(SHA256(code_verifier)) equals the challenge of the authorize URL (RFC 7636 §4.6). */
   readonly pkceValid: boolean;
+  /** Thumbprint of the valid DPoP proof the exchange carried, if any. */
+  readonly dpopJkt: string | null;
 }
 
 /** Everything a test can hand the ID token signer. */
@@ -87,7 +96,12 @@ export interface TokenContext {
   readonly grantType: string | null;
   readonly authorization: AuthorizationRequest | undefined;
   readonly provider: HostileProvider;
+  /** Thumbprint of the request's valid DPoP proof; undefined when it carried none. */
+  readonly dpopJkt: string | undefined;
 }
+
+/** Where a DPoP quirk applies: the token and PAR endpoints, or userinfo and the APIs under /api/. */
+export type DpopServer = 'authorization-server' | 'resource-server';
 
 /** A handler that takes over a response completely: write whatever, or nothing at all. */
 export type RawHandler = (request: IncomingMessage, response: ServerResponse, recorded: RecordedRequest) => void | Promise<void>;
@@ -117,6 +131,25 @@ export interface HostileScript {
   jwksRaw?: RawHandler;
   /** Takes over the discovery endpoint. */
   discoveryRaw?: RawHandler;
+  /**
+   * What discovery offers beyond the basics: a PAR endpoint (RFC 9126;
+   * `required` adds `require_pushed_authorization_requests: true`) and DPoP
+   * signing algorithms (RFC 9449 §5.1). Default: neither.
+   */
+  offer?: { readonly par?: boolean | 'required'; readonly dpopAlgs?: readonly string[] };
+  /** Takes over the PAR endpoint (an OAuth error, a 5xx, no answer at all). */
+  par?: RawHandler;
+  /** DPoP misbehaviour. A correct DPoP server otherwise: proofs checked (§4.3), tokens bound to the proof's key. */
+  dpop?: {
+    /** Every proof to this server is refused: 400 `invalid_dpop_proof` (token, PAR) or 401 with a DPoP challenge (resources). */
+    readonly rejectProofs?: DpopServer;
+    /**
+     * This server demands its nonce (§8, §9): a proof without the current one
+     * is answered `use_dpop_nonce` with a `DPoP-Nonce` header. `rotate` issues
+     * a new nonce after every accepted request, so each request is challenged.
+     */
+    readonly nonce?: { readonly server: DpopServer | 'both'; readonly rotate?: boolean };
+  };
 }
 
 export interface HostileProvider {
@@ -129,6 +162,12 @@ export interface HostileProvider {
   readonly requests: RecordedRequest[];
   readonly authorizations: AuthorizationRequest[];
   readonly exchanges: CodeExchange[];
+  /** Every DPoP proof whose signature verified, in order (reset with the requests). */
+  readonly dpopProofs: DpopProofRecord[];
+  /** Every `use_dpop_nonce` challenge sent, by path (reset with the requests). */
+  readonly nonceChallenges: string[];
+  /** The key (JWK thumbprint) a live token is bound to; undefined for a bearer or unknown token. */
+  boundKeyOf(token: string): string | undefined;
   /** The kid of the key the provider signs with now. */
   readonly currentKid: string;
   /** The subject the provider signs in. */
@@ -244,10 +283,16 @@ export async function startHostileProvider(): Promise<HostileProvider> {
   const requests: RecordedRequest[] = [];
   const authorizations: AuthorizationRequest[] = [];
   const exchanges: CodeExchange[] = [];
+  const dpopProofs: DpopProofRecord[] = [];
+  const nonceChallenges: string[] = [];
+  const seenJti = new Set<string>();
+  const dpopNonces: Record<DpopServer, string> = { 'authorization-server': freshNonce(), 'resource-server': freshNonce() };
   const codes = new Map<string, AuthorizationRequest>();
-  /** Live access tokens, and refresh tokens with whether they were used (rotation: single use). */
-  const accessTokens = new Set<string>();
-  const refreshTokens = new Map<string, { used: boolean }>();
+  /** Pushed authorization requests by request_uri (single use). */
+  const pushed = new Map<string, { params: URLSearchParams; dpopJkt: string | null; used: boolean }>();
+  /** Live access tokens with the key each is bound to, and refresh tokens with whether they were used (rotation: single use). */
+  const accessTokens = new Map<string, { jkt: string | undefined }>();
+  const refreshTokens = new Map<string, { used: boolean; jkt: string | undefined }>();
   const issued: string[] = [];
   const receivedVerifiers: string[] = [];
   let signingKey: NamedKey = keys.primary;
@@ -270,6 +315,11 @@ export async function startHostileProvider(): Promise<HostileProvider> {
     requests,
     authorizations,
     exchanges,
+    dpopProofs,
+    nonceChallenges,
+    boundKeyOf(token) {
+      return accessTokens.get(token)?.jkt ?? refreshTokens.get(token)?.jkt;
+    },
     get currentKid() {
       return signingKey.kid;
     },
@@ -281,13 +331,16 @@ export async function startHostileProvider(): Promise<HostileProvider> {
     resetRequests() {
       requests.length = 0;
       exchanges.length = 0;
+      dpopProofs.length = 0;
+      nonceChallenges.length = 0;
     },
     count(path, method) {
       return requests.filter((r) => r.path === path && (method === undefined || r.method === method)).length;
     },
     authorize(authorizeUrl) {
       const url = new URL(authorizeUrl);
-      const params = url.searchParams;
+      const push = pushedFor(url, true);
+      const params = push?.params ?? url.searchParams;
       const redirectUri = params.get('redirect_uri') ?? '';
       const code = mint('code');
       const state = params.get('state');
@@ -306,6 +359,8 @@ export async function startHostileProvider(): Promise<HostileProvider> {
         codeChallenge: params.get('code_challenge'),
         codeChallengeMethod: params.get('code_challenge_method'),
         callback: callback.href,
+        pushed: push !== undefined,
+        dpopJkt: push ? push.dpopJkt : params.get('dpop_jkt'),
         used: false,
       };
       codes.set(code, authorization);
@@ -313,7 +368,8 @@ export async function startHostileProvider(): Promise<HostileProvider> {
       return authorization;
     },
     callbackWith(authorizeUrl, params) {
-      const redirectUri = new URL(authorizeUrl).searchParams.get('redirect_uri') ?? '';
+      const url = new URL(authorizeUrl);
+      const redirectUri = (pushedFor(url, false)?.params ?? url.searchParams).get('redirect_uri') ?? '';
       const callback = new URL(redirectUri);
       for (const [name, value] of params) callback.searchParams.append(name, value);
       return callback.href;
@@ -342,8 +398,95 @@ export async function startHostileProvider(): Promise<HostileProvider> {
     },
   };
 
+  function freshNonce(): string {
+    return randomBytes(16).toString('base64url');
+  }
+
+  /** The pushed request an authorize URL names by request_uri; `take` spends it (a request_uri is single use, RFC 9126 §4). */
+  function pushedFor(url: URL, take: boolean): { params: URLSearchParams; dpopJkt: string | null } | undefined {
+    const requestUri = url.searchParams.get('request_uri');
+    if (requestUri === null) return undefined;
+    const entry = pushed.get(requestUri);
+    if (!entry || entry.used) throw new Error('the authorize URL names a request_uri this provider did not issue, or one already used');
+    if (entry.params.get('client_id') !== url.searchParams.get('client_id')) throw new Error('client_id of the authorize URL differs from the pushed one');
+    if (take) entry.used = true;
+    return entry;
+  }
+
+  /**
+   * The nonce rule of §8/§9: when the script demands a nonce from `server`
+   * and the proof lacks the current one, answers `use_dpop_nonce` and
+   * returns true (the request is done).
+   */
+  function nonceChallenged(server: DpopServer, proofNonce: unknown, path: string, response: ServerResponse): boolean {
+    const rule = provider.script.dpop?.nonce;
+    if (!rule || (rule.server !== 'both' && rule.server !== server)) return false;
+    if (proofNonce === dpopNonces[server]) {
+      if (rule.rotate) dpopNonces[server] = freshNonce();
+      return false;
+    }
+    nonceChallenges.push(path);
+    if (server === 'authorization-server') {
+      const text = JSON.stringify({ error: 'use_dpop_nonce', error_description: 'Authorization server requires nonce in DPoP proof' });
+      response.writeHead(400, { 'content-type': 'application/json', 'cache-control': 'no-store', 'dpop-nonce': dpopNonces[server] }).end(text);
+    } else {
+      response
+        .writeHead(401, { 'www-authenticate': 'DPoP error="use_dpop_nonce", error_description="Resource server requires nonce in DPoP proof", algs="ES256 EdDSA"', 'dpop-nonce': dpopNonces[server], 'content-type': 'application/json' })
+        .end('{"error":"use_dpop_nonce"}');
+    }
+    return true;
+  }
+
+  /**
+   * The DPoP proof of a request to the token or PAR endpoint: undefined when
+   * it has none, the proof's key thumbprint when valid, or `null` after the
+   * request was answered (refused proof, nonce challenge).
+   */
+  async function authorizationServerProof(request: IncomingMessage, recorded: RecordedRequest, response: ServerResponse): Promise<string | undefined | null> {
+    const check = await checkDpopProof(request.headers['dpop'], { path: recorded.path, htm: 'POST', htu: `${issuer}${recorded.path}` }, seenJti);
+    if (check.kind === 'absent') return undefined;
+    if (check.proof) dpopProofs.push(check.proof);
+    if (check.kind === 'invalid' || provider.script.dpop?.rejectProofs === 'authorization-server') {
+      sendJson(response, 400, { error: 'invalid_dpop_proof', error_description: check.kind === 'invalid' ? check.reason : 'proof refused' });
+      return null;
+    }
+    if (nonceChallenged('authorization-server', check.proof.nonce, recorded.path, response)) return null;
+    return check.proof.jkt;
+  }
+
+  async function handlePar(request: IncomingMessage, response: ServerResponse, recorded: RecordedRequest): Promise<void> {
+    if (provider.script.par) return provider.script.par(request, response, recorded);
+    if (!provider.script.offer?.par) {
+      sendJson(response, 404, { error: 'not_found' });
+      return;
+    }
+    const proofJkt = await authorizationServerProof(request, recorded, response);
+    if (proofJkt === null) return;
+    const params = new URLSearchParams(recorded.form);
+    if (params.get('client_id') !== CLIENT_ID) {
+      sendJson(response, 401, { error: 'invalid_client' });
+      return;
+    }
+    if (params.has('request_uri')) {
+      sendJson(response, 400, { error: 'invalid_request', error_description: 'request_uri must not be pushed' });
+      return;
+    }
+    const dpopJkt = params.get('dpop_jkt');
+    if (proofJkt && dpopJkt && proofJkt !== dpopJkt) {
+      sendJson(response, 400, { error: 'invalid_dpop_proof', error_description: 'dpop_jkt does not match the proof' });
+      return;
+    }
+    const requestUri = `urn:ietf:params:oauth:request_uri:${randomBytes(16).toString('base64url')}`;
+    pushed.set(requestUri, { params, dpopJkt: dpopJkt ?? proofJkt ?? null, used: false });
+    sendJson(response, 201, { request_uri: requestUri, expires_in: 60 });
+  }
+
   function discoveryDocument(): Json {
+    const offer = provider.script.offer;
     return {
+      ...(offer?.par ? { pushed_authorization_request_endpoint: `${issuer}/par` } : {}),
+      ...(offer?.par === 'required' ? { require_pushed_authorization_requests: true } : {}),
+      ...(offer?.dpopAlgs ? { dpop_signing_alg_values_supported: [...offer.dpopAlgs] } : {}),
       issuer,
       authorization_endpoint: `${issuer}/authorize`,
       token_endpoint: `${issuer}/token`,
@@ -391,15 +534,18 @@ export async function startHostileProvider(): Promise<HostileProvider> {
     const grantType = form.get('grant_type');
     let authorization: AuthorizationRequest | undefined;
     let nonce: string | null = null;
+    // A scripted takeover of the endpoint sees the raw request, proof and all: no DPoP rules first.
+    const proofJkt = provider.script.token ? undefined : await authorizationServerProof(request, recorded, response);
+    if (proofJkt === null) return;
     if (grantType === 'authorization_code') {
       const code = form.get('code') ?? '';
       authorization = codes.get(code);
       const verifier = form.get('code_verifier');
       if (verifier) receivedVerifiers.push(verifier);
       const pkceValid = Boolean(authorization?.codeChallenge && authorization.codeChallengeMethod === 'S256' && verifier && s256(verifier) === authorization.codeChallenge);
-      exchanges.push({ code, codeVerifier: verifier, redirectUri: form.get('redirect_uri'), clientId: form.get('client_id'), authorization, pkceValid });
+      exchanges.push({ code, codeVerifier: verifier, redirectUri: form.get('redirect_uri'), clientId: form.get('client_id'), authorization, pkceValid, dpopJkt: proofJkt ?? null });
     }
-    const context: TokenContext = { grantType, authorization, provider };
+    const context: TokenContext = { grantType, authorization, provider, dpopJkt: proofJkt };
     if (provider.script.token) {
       await provider.script.token(request, response, recorded);
       return;
@@ -412,10 +558,16 @@ export async function startHostileProvider(): Promise<HostileProvider> {
         return;
       }
       authorization.used = true;
+      // RFC 9449 §10: a code bound to a key is redeemed only with a proof of that key.
+      if (authorization.dpopJkt !== null && authorization.dpopJkt !== proofJkt) {
+        sendJson(response, 400, { error: 'invalid_grant', error_description: 'grant request is invalid' });
+        return;
+      }
       nonce = authorization.nonce;
     } else if (grantType === 'refresh_token') {
       const entry = refreshTokens.get(form.get('refresh_token') ?? '');
-      if (!entry || entry.used) {
+      // RFC 9449 §5: a bound refresh token is used only with a proof of its key.
+      if (!entry || entry.used || (entry.jkt !== undefined && entry.jkt !== proofJkt)) {
         sendJson(response, 400, { error: 'invalid_grant', error_description: 'grant request is invalid' });
         return;
       }
@@ -426,26 +578,53 @@ export async function startHostileProvider(): Promise<HostileProvider> {
     }
     const accessToken = mint('at');
     const refreshToken = mint('rt');
-    accessTokens.add(accessToken);
-    refreshTokens.set(refreshToken, { used: false });
     const body: Json = {
       access_token: accessToken,
-      token_type: 'Bearer',
+      token_type: proofJkt ? 'DPoP' : 'Bearer',
       expires_in: 300,
       refresh_token: refreshToken,
       id_token: await idToken(context, nonce),
       scope: 'openid profile email offline_access',
     };
-    sendJson(response, 200, provider.script.tokenResponse ? provider.script.tokenResponse(body, context) : body);
+    const sent = provider.script.tokenResponse ? provider.script.tokenResponse(body, context) : body;
+    // The token is what the response says it is: a DPoP token bound to the proof's key, or a bearer token.
+    const tokenType = typeof sent['token_type'] === 'string' ? sent['token_type'].toLowerCase() : '';
+    accessTokens.set(accessToken, { jkt: tokenType === 'dpop' ? proofJkt : undefined });
+    // A public client's refresh token is bound whenever the request had a proof (§5), whatever the access token's type.
+    refreshTokens.set(refreshToken, { used: false, jkt: proofJkt });
+    sendJson(response, 200, sent);
   }
 
-  function handleUserinfo(request: IncomingMessage, response: ServerResponse): void {
+  /**
+   * A request to a protected resource (userinfo, /api/…), checked as a
+   * resource server does (RFC 6750, RFC 9449 §7): a bearer token as Bearer,
+   * a DPoP-bound token as DPoP with a proof of its key carrying `ath`.
+   * Answers the refusal itself and returns false, or returns true.
+   */
+  async function resourceAccess(request: IncomingMessage, recorded: RecordedRequest, response: ServerResponse): Promise<boolean> {
     const header = request.headers.authorization ?? '';
-    const token = header.startsWith('Bearer ') ? header.slice('Bearer '.length) : '';
-    if (!accessTokens.has(token)) {
-      response.writeHead(401, { 'www-authenticate': 'Bearer error="invalid_token"', 'content-type': 'application/json' }).end('{"error":"invalid_token"}');
-      return;
+    const [scheme = '', token = ''] = header.split(' ', 2);
+    const entry = accessTokens.get(token);
+    const refuse = (challenge: string): false => {
+      response.writeHead(401, { 'www-authenticate': challenge, 'content-type': 'application/json' }).end('{"error":"invalid_token"}');
+      return false;
+    };
+    if (!entry) return refuse(scheme.toLowerCase() === 'dpop' ? 'DPoP error="invalid_token", algs="ES256 EdDSA"' : 'Bearer error="invalid_token"');
+    if (entry.jkt === undefined) {
+      return scheme === 'Bearer' ? true : refuse('Bearer error="invalid_token", error_description="bearer token sent under another scheme"');
     }
+    if (scheme !== 'DPoP') return refuse('DPoP error="invalid_token", error_description="DPoP-bound token sent as bearer", algs="ES256 EdDSA"');
+    const check = await checkDpopProof(request.headers['dpop'], { path: recorded.path, htm: recorded.method, htu: `${issuer}${recorded.path}`, accessToken: token }, seenJti);
+    if (check.kind !== 'absent' && check.proof) dpopProofs.push(check.proof);
+    if (check.kind !== 'valid') return refuse(`DPoP error="invalid_dpop_proof", error_description="${check.kind === 'absent' ? 'no proof' : check.reason}", algs="ES256 EdDSA"`);
+    if (provider.script.dpop?.rejectProofs === 'resource-server') return refuse('DPoP error="invalid_dpop_proof", error_description="proof refused", algs="ES256 EdDSA"');
+    if (check.proof.jkt !== entry.jkt) return refuse('DPoP error="invalid_dpop_proof", error_description="proof of another key", algs="ES256 EdDSA"');
+    if (nonceChallenged('resource-server', check.proof.nonce, recorded.path, response)) return false;
+    return true;
+  }
+
+  async function handleUserinfo(request: IncomingMessage, response: ServerResponse, recorded: RecordedRequest): Promise<void> {
+    if (!(await resourceAccess(request, recorded, response))) return;
     const claims: Json = { sub: SUBJECT, name: 'Harriet Hostile', email: 'harriet@hostile.test' };
     sendJson(response, 200, provider.script.userinfo ? provider.script.userinfo(claims) : claims);
   }
@@ -490,8 +669,9 @@ export async function startHostileProvider(): Promise<HostileProvider> {
         return handleToken(request, response, recorded);
       case 'GET /userinfo':
       case 'POST /userinfo':
-        handleUserinfo(request, response);
-        return;
+        return handleUserinfo(request, response, recorded);
+      case 'POST /par':
+        return handlePar(request, response, recorded);
       case 'POST /revoke':
         if (script.revocation) return script.revocation(request, response, recorded);
         {
@@ -502,6 +682,13 @@ export async function startHostileProvider(): Promise<HostileProvider> {
         response.writeHead(200).end();
         return;
       default:
+        // An API on the provider's origin, for callApi: answers who called and how.
+        if (recorded.path.startsWith('/api/')) {
+          if (await resourceAccess(request, recorded, response)) {
+            sendJson(response, 200, { sub: SUBJECT, path: recorded.path, method: recorded.method, scheme: (request.headers.authorization ?? '').split(' ')[0] });
+          }
+          return;
+        }
         sendJson(response, 404, { error: 'not_found' });
     }
   }
