@@ -72,7 +72,7 @@ export function statusText(state: SessionState): string {
     case 'signing-in':
       return 'Waiting for you to finish signing in in your browser.';
     case 'restoring':
-      return 'Restoring your session.';
+      return state.retry ? 'Offline: your session is kept and the app will retry by itself.' : 'Restoring your session.';
     case 'signed-in':
       return `Signed in as ${displayName(state.user)}.`;
     case 'error':
@@ -87,6 +87,10 @@ export function renderScreen(state: SessionState, context: ViewContext): HTMLEle
     case 'signing-in':
       return signingInScreen(context);
     case 'restoring':
+      if (state.retry) {
+        // Offline or rate limited at start-up: the stored session is kept, the core retries by itself.
+        return h('section', { class: 'screen', 'data-screen': 'restoring-offline', 'aria-busy': 'true' }, heading('Offline, will retry'), h('p', {}, messageFor(state.retry.code)), h('p', {}, 'Your session is kept; the app will try again by itself.'));
+      }
       return h('section', { class: 'screen', 'data-screen': 'restoring', 'aria-busy': 'true' }, heading('Restoring your session'), h('p', {}, 'One moment…'), h('div', { class: 'spinner', 'aria-hidden': 'true' }));
     case 'signed-in':
       return signedInScreen(state, context);

@@ -34,6 +34,7 @@ export class AuthContext {
   generation = 0;
   disposed = false;
   #metadata: Promise<ProviderMetadata> | undefined;
+  #discovered: ProviderMetadata | undefined;
   /**
    * Keychain operations on the session and the pending flow run in order: a
    * late write must never resurrect a token after sign-out, nor a spent flow
@@ -68,6 +69,12 @@ export class AuthContext {
     }
   }
 
+  /** The session's tokens, for removal from any text that could reach the user (protocol-errors.ts). */
+  sessionSecrets(): string[] {
+    const tokens = this.tokens;
+    return tokens ? [tokens.accessToken, tokens.refreshToken ?? '', tokens.idToken ?? ''] : [];
+  }
+
   /** Shows a failed sign-in to the user. */
   fail(error: AuthError): void {
     this.log.warn(`sign-in failed: ${error.code}`);
@@ -80,13 +87,27 @@ export class AuthContext {
     return run;
   }
 
-  /** Discovery, once; a failure is not cached, so the next caller tries again. */
-  provider(): Promise<ProviderMetadata> {
-    this.#metadata ??= discoverProvider(this.config, this.deps).catch((error: unknown) => {
-      this.#metadata = undefined;
-      throw error;
-    });
+  /**
+   * Discovery, once; a failure is not cached, so the next caller tries again.
+   * @param keysFrom metadata whose key request discovery joins instead of repeating (start-up refresh).
+   */
+  provider(keysFrom?: ProviderMetadata): Promise<ProviderMetadata> {
+    this.#metadata ??= discoverProvider(this.config, this.deps, keysFrom).then(
+      (metadata) => {
+        this.#discovered = metadata;
+        return metadata;
+      },
+      (error: unknown) => {
+        this.#metadata = undefined;
+        throw error;
+      },
+    );
     return this.#metadata;
+  }
+
+  /** Discovery's result once it has arrived; undefined before. */
+  get discovered(): ProviderMetadata | undefined {
+    return this.#discovered;
   }
 
   /** Discovery and the signing keys: what must be in hand before a browser opens. */

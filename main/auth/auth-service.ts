@@ -27,7 +27,11 @@ export function createAuthService(options: AuthServiceOptions): AuthService {
     cancelSignIn: flow.cancelSignIn,
     handleRedirect: flow.handleRedirect,
     signOut,
-    restore: session.restore,
+    async restore() {
+      await session.restore();
+      // After the restore, so the keychain read of the session goes first.
+      void flow.sweepPersistedFlow().catch(() => undefined);
+    },
     resume: session.resume,
     getSession: () => ctx.state,
     onSessionChange(listener) {

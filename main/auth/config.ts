@@ -17,6 +17,20 @@ export interface AuthConfig {
   readonly endSessionInBrowser: boolean;
   /** Base URLs the app may call with the access token (https, or http on loopback). */
   readonly apiBaseUrls: readonly string[];
+  /**
+   * A "client secret" the provider hands out for installed apps (Google's
+   * "Desktop app" clients) and still asks for at the token endpoint. Not a
+   * secret: anyone with the app can read it (RFC 8252 §8.5). Sent only to the
+   * token endpoint (and revocation), never in a URL; the client stays public.
+   */
+  readonly clientSecret?: string;
+  /**
+   * What RP-initiated logout sends as its hint (RP-Initiated Logout 1.0 §2):
+   * `id_token_hint` (default; most providers need it, but the ID token then
+   * lands in the browser's history) or `client_id` (for providers that accept
+   * it: nothing personal in the browser).
+   */
+  readonly logoutHint: 'id_token_hint' | 'client_id';
 }
 
 export const DEFAULT_SCOPES: readonly string[] = Object.freeze(['openid', 'profile', 'email', 'offline_access']);
@@ -151,6 +165,16 @@ export function validateConfig(raw: RawConfig): AuthConfig {
     }
   }
 
+  const clientSecret = raw['clientSecret'];
+  if (clientSecret !== undefined && (typeof clientSecret !== 'string' || clientSecret === '' || /[\x00-\x1f\x7f]/.test(clientSecret))) {
+    problem('clientSecret', 'must be the non-empty string your provider shows for an installed/desktop client, or be left out (most providers need none).');
+  }
+
+  const logoutHint = raw['logoutHint'] ?? 'id_token_hint';
+  if (logoutHint !== 'id_token_hint' && logoutHint !== 'client_id') {
+    problem('logoutHint', 'must be "id_token_hint" (the default) or "client_id" (keeps the ID token out of the browser, for providers that accept it).');
+  }
+
   if (problems.length > 0) {
     throw new AuthError('config_invalid', `The sign-in configuration is invalid:\n- ${problems.join('\n- ')}`);
   }
@@ -164,6 +188,8 @@ export function validateConfig(raw: RawConfig): AuthConfig {
     ...(typeof postLogoutRedirectUri === 'string' ? { postLogoutRedirectUri } : {}),
     endSessionInBrowser: endSessionInBrowser as boolean,
     apiBaseUrls: Object.freeze(apiBaseUrls),
+    ...(typeof clientSecret === 'string' ? { clientSecret } : {}),
+    logoutHint: logoutHint as AuthConfig['logoutHint'],
   });
 }
 
@@ -210,18 +236,30 @@ export const CONFIG_ENV = {
   authorizeParams: 'OIDC_AUTHORIZE_PARAMS',
   postLogoutRedirectUri: 'OIDC_POST_LOGOUT_REDIRECT_URI',
   apiBaseUrls: 'OIDC_API_BASE_URLS',
+  clientSecret: 'OIDC_CLIENT_SECRET',
+  logoutHint: 'OIDC_LOGOUT_HINT',
 } as const;
 
 /**
  * Reads configuration from an optional JSON file, then the environment
- * (env wins per field), and validates it. Returns undefined when neither
- * names an issuer, so the shell can fall back to the development provider.
+ * (env wins per field), and validates it.
+ *
+ * Returns undefined only when nothing at all is configured: no file and no
+ * `OIDC_*` variable of {@link CONFIG_ENV} (apart from the fields listed in
+ * `ignoredWhenAlone`, which alone name no provider). Anything else is
+ * validated, so a partial configuration (only `OIDC_API_BASE_URLS`, an issuer
+ * without a client id, a file without an issuer) throws `config_invalid`
+ * naming every missing field; it is never taken for "not configured".
+ *
+ * @throws AuthError `config_invalid` when the file cannot be read or parsed, or the configuration is invalid or incomplete.
  */
 export async function loadConfig(options: {
   readonly file?: string;
   readonly env?: Readonly<Record<string, string | undefined>>;
+  readonly ignoredWhenAlone?: readonly (keyof typeof CONFIG_ENV)[];
 }): Promise<AuthConfig | undefined> {
   const merged: Record<string, unknown> = {};
+  let fileFound = false;
   if (options.file) {
     let text: string | undefined;
     try {
@@ -242,6 +280,7 @@ export async function loadConfig(options: {
         throw new AuthError('config_invalid', `The configuration file ${options.file} must hold a JSON object.`);
       }
       Object.assign(merged, parsed);
+      fileFound = true;
     }
   }
   const env = options.env ?? {};
@@ -249,7 +288,7 @@ export async function loadConfig(options: {
     const value = env[name];
     return value === undefined || value === '' ? undefined : value;
   };
-  for (const field of ['issuer', 'clientId', 'redirectUri', 'postLogoutRedirectUri'] as const) {
+  for (const field of ['issuer', 'clientId', 'redirectUri', 'postLogoutRedirectUri', 'clientSecret', 'logoutHint'] as const) {
     const value = fromEnv(CONFIG_ENV[field]);
     if (value !== undefined) merged[field] = value;
   }
@@ -262,6 +301,8 @@ export async function loadConfig(options: {
     // Query-string form ("audience=https%3A%2F%2Fapi&foo=bar") keeps shell quoting simple.
     merged['authorizeParams'] = Object.fromEntries(new URLSearchParams(authorizeParams));
   }
-  if (merged['issuer'] === undefined && merged['clientId'] === undefined) return undefined;
+  const ignored = new Set<string>(options.ignoredWhenAlone ?? []);
+  const named = (Object.keys(CONFIG_ENV) as (keyof typeof CONFIG_ENV)[]).some((field) => !ignored.has(field) && fromEnv(CONFIG_ENV[field]) !== undefined);
+  if (!fileFound && !named) return undefined;
   return validateConfig(merged);
 }

@@ -11,7 +11,9 @@ export type ProtocolStep = 'authorization' | 'token' | 'refresh' | 'userinfo';
  * a stable code and a message a user understands. Library messages are
  * never passed through verbatim: they can quote response bodies.
  */
-export function toAuthError(error: unknown, step: ProtocolStep): AuthError {
+export function toAuthError(error: unknown, step: ProtocolStep, secrets: Iterable<string> = []): AuthError {
+  const known = [...secrets].filter((secret) => secret.length > 0);
+  const providerText = (value: unknown): string => scrubbedProviderText(value, known);
   // openid-client wraps what its fetch throws (our bounded fetch's
   // network_error, or the TimeoutError of an aborted body read) in errors of
   // its own: look for a transport failure along the cause chain first.
@@ -38,7 +40,9 @@ export function toAuthError(error: unknown, step: ProtocolStep): AuthError {
       const what = step === 'refresh' ? 'Your session ended' : 'The sign-in code was rejected (it may have expired or been used already)';
       return new AuthError(step === 'refresh' ? 'session_ended' : 'token_rejected', `${what}. Please sign in again.`, { cause: error });
     }
-    return new AuthError('token_rejected', `The provider refused the request (${providerText(error.error)}).${description ? ` The provider said: ${description}` : ''}`, { cause: error });
+    // At the code exchange the code is spent whatever the provider calls its refusal (glewlwyd says invalid_code).
+    const advice = step === 'token' ? ' Please sign in again.' : '';
+    return new AuthError('token_rejected', `The provider refused the request (${providerText(error.error)}).${description ? ` The provider said: ${description}` : ''}${advice}`, { cause: error });
   }
   if (error instanceof oidc.WWWAuthenticateChallengeError) {
     return new AuthError(step === 'userinfo' ? 'userinfo_invalid' : 'token_rejected', 'The provider refused the access token.', { cause: error });
@@ -72,11 +76,37 @@ export function toAuthError(error: unknown, step: ProtocolStep): AuthError {
   return new AuthError('internal_error', 'Something went wrong while signing in. Please try again.', { cause: error });
 }
 
+/** Provider text that holds no secret by nature (an issuer, a URL): control characters out, length capped. */
 export function providerText(value: unknown): string {
   if (typeof value !== 'string') return '';
-  // Control characters out, length capped; the UI renders it as text, never HTML.
+  return cleanText(value);
+}
+
+/**
+ * Runs of this many characters from the base64url/base64 alphabets (and dots
+ * between JWT segments) are token-shaped: a verifier is 43, a JWT far more.
+ * Words of prose never get this long.
+ */
+const TOKEN_SHAPED = /[A-Za-z0-9_~+/=.-]{32,}/g;
+
+/**
+ * Provider text as a user may see it: every secret of the flow and session
+ * removed by exact match (a provider may echo the request, RFC 6749 §5.2
+ * error_description is free text), anything token-shaped removed, control
+ * characters out, length capped. The UI renders it as text, never HTML.
+ * @param secrets the code, verifier, state, nonce and tokens in play.
+ */
+export function scrubbedProviderText(value: unknown, secrets: readonly string[]): string {
+  if (typeof value !== 'string') return '';
+  let text = value;
+  // Longest first, so a secret containing another is removed whole.
+  for (const secret of [...secrets].sort((a, b) => b.length - a.length)) text = text.split(secret).join('[redacted]');
+  return cleanText(text.replace(TOKEN_SHAPED, '[redacted]'));
+}
+
+function cleanText(text: string): string {
   // C0 and C1 controls, and bidi overrides that could make the text read differently from what it says.
-  const clean = value.replace(/[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g, ' ').trim();
+  const clean = text.replace(/[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g, ' ').trim();
   return clean.length > MAX_PROVIDER_TEXT ? `${clean.slice(0, MAX_PROVIDER_TEXT)}…` : clean;
 }
 

@@ -2,6 +2,8 @@ import * as oidc from 'openid-client';
 import type { AuthConfig } from './config';
 import { isLoopbackHttpUrl } from './config';
 import { AuthError } from './errors';
+import { withoutStrayChallenge } from './http-challenges';
+import { providerText } from './protocol-errors';
 
 /**
  * Allowed difference between our clock and the provider's when checking
@@ -34,7 +36,11 @@ export interface MetadataDeps {
  * on: the issuer is exactly the configured one (§4.3), and PKCE with S256 is
  * supported (RFC 7636 §4.2; no fallback to `plain`, no flow without PKCE).
  */
-export async function discoverProvider(config: AuthConfig, deps: MetadataDeps): Promise<ProviderMetadata> {
+/**
+ * @param keysFrom provisional metadata whose key request (same jwks_uri) is joined instead of repeated.
+ * @throws AuthError `discovery_failed`, `issuer_mismatch`, `provider_unsupported`.
+ */
+export async function discoverProvider(config: AuthConfig, deps: MetadataDeps, keysFrom?: ProviderMetadata): Promise<ProviderMetadata> {
   const issuer = new URL(config.issuer);
   let discovered: oidc.Configuration;
   try {
@@ -49,7 +55,7 @@ export async function discoverProvider(config: AuthConfig, deps: MetadataDeps): 
   }
   const server = discovered.serverMetadata();
   if (server.issuer !== config.issuer) {
-    throw new AuthError('issuer_mismatch', `The provider at ${config.issuer} says its issuer is "${server.issuer}". Set issuer to exactly the value the provider publishes.`);
+    throw issuerMismatch(config.issuer, server.issuer);
   }
   if (!server.code_challenge_methods_supported?.includes('S256')) {
     throw new AuthError('provider_unsupported', `The provider at ${config.issuer} does not advertise PKCE with S256 (code_challenge_methods_supported). This app requires it and will not sign in without it.`);
@@ -60,11 +66,95 @@ export async function discoverProvider(config: AuthConfig, deps: MetadataDeps): 
   if (!server.jwks_uri) {
     throw new AuthError('provider_unsupported', `The provider at ${config.issuer} publishes no jwks_uri, so ID token signatures cannot be verified.`);
   }
+  checkEndpoints(server, issuer);
   const metadata: ProviderMetadata = { server, jwks: undefined, jwksPending: undefined };
+  if (keysFrom && keysFrom.server.jwks_uri === server.jwks_uri) {
+    // The start-up refresh already asked for these keys: join that request.
+    metadata.jwks = keysFrom.jwks;
+    metadata.jwksPending = keysFrom.jwksPending?.then(() => {
+      metadata.jwks = keysFrom.jwks;
+    });
+    if (metadata.jwks || metadata.jwksPending) return metadata;
+  }
   // Not awaited here: a silent restore sends its refresh request beside it
   // (see clientConfiguration); `keysReady` waits for it where it matters.
   void refreshJwks(metadata, deps).catch(() => undefined);
   return metadata;
+}
+
+/**
+ * Provider metadata taken from the keychain record (see stored-session.ts),
+ * for the one request of a start-up refresh sent before discovery answers.
+ * Its keys are fetched at once, beside that request. Discovery must confirm
+ * it (`sameTokenEndpoint`) before its result is used.
+ */
+export function provisionalMetadata(stored: Readonly<Record<string, unknown>> & { readonly issuer: string }, deps: MetadataDeps): ProviderMetadata {
+  const server = stored as unknown as oidc.ServerMetadata;
+  checkEndpoints(server, new URL(stored.issuer));
+  const metadata: ProviderMetadata = { server, jwks: undefined, jwksPending: undefined };
+  void refreshJwks(metadata, deps).catch(() => undefined);
+  return metadata;
+}
+
+/** True when discovery names the same issuer, token endpoint and keys as the metadata a request was sent with. */
+export function sameTokenEndpoint(discovered: ProviderMetadata, used: ProviderMetadata): boolean {
+  return discovered.server.issuer === used.server.issuer && discovered.server.token_endpoint === used.server.token_endpoint && discovered.server.jwks_uri === used.server.jwks_uri;
+}
+
+/** Endpoint members of discovery metadata (OIDC Discovery §3, RFC 8414 §2, RFC 9126 §5) that the app may call or open. */
+const ENDPOINT_FIELDS = [
+  'authorization_endpoint',
+  'token_endpoint',
+  'jwks_uri',
+  'userinfo_endpoint',
+  'revocation_endpoint',
+  'end_session_endpoint',
+  'introspection_endpoint',
+  'pushed_authorization_request_endpoint',
+] as const;
+
+/**
+ * Every endpoint taken from discovery uses https when the issuer does; http
+ * only under a loopback http issuer (development), and then only on
+ * loopback. Anything else (cleartext keys, `data:`, `smb:`…) refuses the
+ * provider: a token or a key must never travel in the clear or leave the web.
+ * @throws AuthError `provider_unsupported` naming the field.
+ */
+export function checkEndpoints(server: Readonly<Record<string, unknown>>, issuer: URL): void {
+  const developmentIssuer = isLoopbackHttpUrl(issuer);
+  for (const field of ENDPOINT_FIELDS) {
+    const value = server[field];
+    if (value === undefined) continue;
+    let url: URL | undefined;
+    try {
+      url = typeof value === 'string' ? new URL(value) : undefined;
+    } catch {
+      url = undefined;
+    }
+    const allowed = url !== undefined && (url.protocol === 'https:' || (developmentIssuer && isLoopbackHttpUrl(url)));
+    if (!allowed) {
+      throw new AuthError(
+        'provider_unsupported',
+        `The provider at ${issuer.href} publishes ${field} ${url ? `with "${url.protocol}"` : 'as something that is not a URL'}; under ${issuer.protocol === 'https:' ? 'an https' : 'this'} issuer this app uses https endpoints only. Ask the provider's administrator to correct its discovery document.`,
+      );
+    }
+  }
+}
+
+/**
+ * The issuer in discovery differs from the configured one. A templated issuer
+ * (Microsoft Entra ID's multi-tenant `common`, `organizations` and
+ * `consumers` endpoints publish `…/{tenantid}/v2.0`) cannot be matched at
+ * all: the user must configure the tenant's own issuer.
+ */
+export function issuerMismatch(configured: string, published: unknown): AuthError {
+  if (typeof published === 'string' && /\{[^}]*\}/.test(published)) {
+    return new AuthError(
+      'issuer_mismatch',
+      `The provider at ${configured} publishes a template instead of an issuer ("${providerText(published)}"): a multi-tenant endpoint such as Microsoft Entra ID's "common" cannot be used as the issuer. Set issuer to your tenant's own issuer, the template with the placeholder replaced by your tenant id (for Entra ID: https://login.microsoftonline.com/<tenant-id>/v2.0; the tenant id is on the app registration's overview page).`,
+    );
+  }
+  return new AuthError('issuer_mismatch', `The provider at ${configured} says its issuer is "${providerText(published)}". Set issuer to exactly the value the provider publishes.`);
 }
 
 /** Resolves once the provider's keys are in hand (rejects if fetching them failed). */
@@ -95,7 +185,8 @@ async function fetchJwks(metadata: ProviderMetadata, deps: MetadataDeps): Promis
     body = await response.json();
   } catch (error) {
     if (error instanceof AuthError) throw new AuthError('discovery_failed', `The provider's signing keys could not be fetched: ${error.message}`, { cause: error });
-    throw new AuthError('discovery_failed', `The provider's signing keys could not be fetched (${(error as Error).message}).`, { cause: error });
+    // Library and parser text can quote the body: it stays in `cause`, out of the message.
+    throw new AuthError('discovery_failed', 'The provider\'s signing keys could not be fetched: its jwks_uri did not answer with a JSON Web Key Set.', { cause: error });
   }
   if (!isJwks(body)) {
     throw new AuthError('discovery_failed', 'The provider\'s jwks_uri did not return a JSON Web Key Set.');
@@ -115,14 +206,19 @@ export function jwksIsAging(metadata: ProviderMetadata): boolean {
  * browser opened are the ones used, so the token request is the only request
  * after the redirect. An unknown `kid` still makes it refetch once.
  */
-export function clientConfiguration(metadata: ProviderMetadata, config: AuthConfig, deps: MetadataDeps): oidc.Configuration {
+export function clientConfiguration(metadata: ProviderMetadata, config: AuthConfig, deps: MetadataDeps, observe?: ResponseObserver): oidc.Configuration {
   const configuration = new oidc.Configuration(
     metadata.server,
     config.clientId,
     { [oidc.clockTolerance]: CLOCK_TOLERANCE_SECONDS },
-    oidc.None(),
+    clientAuthentication(metadata.server, config.clientSecret),
   );
-  const base = asCustomFetch(deps.fetch);
+  const network = asCustomFetch(deps.fetch);
+  const base: oidc.CustomFetch = async (url, options) => {
+    const response = withoutStrayChallenge(await network(url, options));
+    observe?.(url, response);
+    return response;
+  };
   const jwksUri = metadata.server.jwks_uri;
   // Created before our own request for the keys has answered, this
   // configuration has no keys to be given: its first request for them gets
@@ -158,6 +254,23 @@ export function clientConfiguration(metadata: ProviderMetadata, config: AuthConf
 
 const seeds = new WeakMap<oidc.Configuration, number>();
 
+/**
+ * A public client sends no credential (`none`). With a configured
+ * installed-app "secret" (config.clientSecret), it goes in the body or the
+ * Basic header as the provider lists in token_endpoint_auth_methods_supported
+ * (RFC 8414 §2: client_secret_basic when the list is absent); openid-client
+ * sends it to the token and revocation endpoints only, never in a URL.
+ */
+function clientAuthentication(server: oidc.ServerMetadata, clientSecret: string | undefined): oidc.ClientAuth {
+  if (clientSecret === undefined) return oidc.None();
+  const methods = server.token_endpoint_auth_methods_supported;
+  if (methods && !methods.includes('client_secret_basic') && methods.includes('client_secret_post')) return oidc.ClientSecretPost(clientSecret);
+  return oidc.ClientSecretBasic(clientSecret);
+}
+
+/** Sees every response an operation receives (before openid-client reads it), e.g. to classify a failed refresh. */
+export type ResponseObserver = (url: string, response: Response) => void;
+
 /** After an operation, keep the keys openid-client refetched (an unknown kid), if it did. */
 export function adoptJwks(metadata: ProviderMetadata, configuration: oidc.Configuration): void {
   const cache = oidc.getJwksCache(configuration);
@@ -185,7 +298,19 @@ function discoveryError(issuer: string, error: unknown): AuthError {
   }
   const code = (error as { code?: unknown }).code;
   if (code === 'OAUTH_JSON_ATTRIBUTE_COMPARISON_FAILED') {
-    return new AuthError('issuer_mismatch', `The provider's discovery document names a different issuer than ${issuer}. Set issuer to exactly the value the provider publishes.`, { cause: error });
+    const published = (error as { cause?: { body?: { issuer?: unknown } } }).cause?.body?.issuer;
+    const mismatch = issuerMismatch(issuer, published);
+    return new AuthError(mismatch.code, mismatch.message, { cause: error });
   }
-  return new AuthError('discovery_failed', `The provider's discovery document at ${issuer} could not be loaded (${(error as Error).message}).`, { cause: error });
+  return new AuthError('discovery_failed', `The provider's discovery document at ${issuer} could not be loaded${discoveryDetail(error)}.`, { cause: error });
+}
+
+/** Our own words for what went wrong; library text (which can quote the body) stays in the cause. */
+function discoveryDetail(error: unknown): string {
+  const status = (error as { cause?: unknown }).cause instanceof Response ? ((error as { cause: Response }).cause.status) : undefined;
+  if (status !== undefined) return ` (HTTP ${status})`;
+  const code = (error as { code?: unknown }).code;
+  if (code === 'OAUTH_PARSE_ERROR' || code === 'OAUTH_RESPONSE_IS_NOT_JSON') return ': it is not JSON';
+  if (code === 'OAUTH_INVALID_RESPONSE') return ': it is not a valid discovery document';
+  return '';
 }

@@ -6,6 +6,7 @@ import type { ApiRequest, ApiResponse } from './ports';
 import { toAuthError } from './protocol-errors';
 import { clientConfiguration } from './provider-metadata';
 import type { SessionRefresh } from './session-refresh';
+import { httpStatus } from './token-revocation';
 import { toUserClaims, type UserClaims } from './session-state';
 
 export interface ResourceCalls {
@@ -43,11 +44,12 @@ export function createResourceCalls(ctx: AuthContext, session: SessionRefresh): 
     try {
       const info = await withAccessToken(
         (accessToken) => oidc.fetchUserInfo(clientConfiguration(meta, config, ctx.deps), accessToken, ctx.tokens?.user.sub ?? oidc.skipSubjectCheck),
-        (error) => error instanceof oidc.WWWAuthenticateChallengeError && error.status === 401,
+        // 401 is "unauthorized" with or without a WWW-Authenticate challenge (RFC 6750 §3 asks for one; not every provider sends it).
+        (error) => httpStatus(error) === 401,
       );
       return { ...info, ...toUserClaims(info) };
     } catch (error) {
-      throw toAuthError(error, 'userinfo');
+      throw toAuthError(error, 'userinfo', ctx.sessionSecrets());
     }
   }
 
@@ -65,7 +67,7 @@ export function createResourceCalls(ctx: AuthContext, session: SessionRefresh): 
     } catch (error) {
       // Still 401 after one refresh: the API's answer is the answer.
       if (error instanceof UnauthorizedResponse) return error.response;
-      throw toAuthError(error, 'userinfo');
+      throw toAuthError(error, 'userinfo', ctx.sessionSecrets());
     }
   }
 

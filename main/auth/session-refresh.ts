@@ -1,49 +1,71 @@
 import * as oidc from 'openid-client';
 import type { AuthContext } from './auth-context';
 import { AuthError } from './errors';
-import { checkIdTokenClaims } from './id-token-checks';
+import { checkIdTokenClaims, checkRefreshedIdToken, identityOf, type IdentityClaims } from './id-token-checks';
+import { setLongTimeout, type LongTimer } from './long-timer';
 import { toAuthError } from './protocol-errors';
-import { adoptJwks, clientConfiguration } from './provider-metadata';
+import { adoptJwks, clientConfiguration, provisionalMetadata, sameTokenEndpoint, type ProviderMetadata } from './provider-metadata';
 import { redactText } from './redact';
+import { classifyRefreshFailure, type RefreshOutcome, type TokenEndpointAnswer } from './refresh-outcome';
 import { backoffDelay, refreshDueAt } from './refresh-schedule';
-import { toUserClaims, type SessionError } from './session-state';
-import { clearStoredSession, readStoredSession, writeStoredSession, type StoredSession } from './stored-session';
+import { toUserClaims, type SessionError, type UserClaims } from './session-state';
+import { clearStoredSession, readStoredSession, storedMetadataOf, writeStoredSession, type StoredSession } from './stored-session';
 import { tokenSetFrom } from './token-response';
 import type { TokenSet } from './token-set';
 
 export interface SessionRefresh {
   /** Makes `next` the session: state first (what the user waits for), then the keychain. */
   establish(next: TokenSet, warning?: SessionError): void;
-  /** Single flight: concurrent callers share one refresh request (of the current session only). */
+  /**
+   * Single flight: concurrent callers share one refresh request (of the
+   * current session only). Resolves undefined, sending nothing, while the
+   * provider has asked us to wait (Retry-After).
+   */
   refreshSession(): Promise<TokenSet | undefined>;
   restore(): Promise<void>;
   resume(): void;
   stopRefreshing(): void;
 }
 
+const RESTORE_OFFLINE_MESSAGE = 'The sign-in provider could not be reached (you may be offline, or it asked the app to wait); your session is kept and the app will retry by itself. You can also sign in again.';
+
 /**
  * The session after sign-in: proactive refresh (RFC 6749 §6) before the
  * access token expires, the refresh token kept in the keychain, the silent
- * restore at start-up, and the end of a session the provider refused.
+ * restore at start-up, and the end of a session whose grant the provider
+ * says is dead. Anything short of that (refresh-outcome.ts) keeps the
+ * session and retries with backoff.
  */
 export function createSessionRefresh(ctx: AuthContext): SessionRefresh {
   const { config, vault, log } = ctx;
   let refreshing: { readonly generation: number; readonly promise: Promise<TokenSet | undefined> } | undefined;
-  let refreshTimer: NodeJS.Timeout | undefined;
+  let refreshTimer: LongTimer | undefined;
   let retryAttempt = 0;
+  /** Epoch ms before which no refresh request is sent (the provider's Retry-After). */
+  let notBefore = 0;
 
-  function establish(next: TokenSet, warning?: SessionError): void {
+  function establish(next: TokenSet, warning?: SessionError, rewriteRecord = false): void {
     const previousRefreshToken = ctx.tokens?.refreshToken;
     ctx.tokens = next;
     retryAttempt = 0;
+    notBefore = 0;
     ctx.setState({ status: 'signed-in', user: next.user, expiresAt: next.expiresAt, ...(warning ? { warning } : {}) });
     scheduleRefresh();
-    if (next.refreshToken && next.refreshToken !== previousRefreshToken) void persistRefreshToken(next);
+    if (next.refreshToken && (rewriteRecord || next.refreshToken !== previousRefreshToken)) void persistRefreshToken(next);
   }
 
   async function persistRefreshToken(saved: TokenSet): Promise<void> {
+    const metadata = ctx.discovered ? storedMetadataOf(ctx.discovered.server as unknown as Record<string, unknown>) : undefined;
+    const record: StoredSession = {
+      refreshToken: saved.refreshToken as string,
+      user: saved.user,
+      ...(saved.identity ? { identity: saved.identity } : {}),
+      ...(metadata ? { metadata } : {}),
+      // The ID token is kept only where sign-out sends it as the logout hint (config.logoutHint).
+      ...(config.logoutHint === 'id_token_hint' && saved.idToken ? { idToken: saved.idToken } : {}),
+    };
     try {
-      await ctx.inVaultOrder(() => writeStoredSession(vault, config, { refreshToken: saved.refreshToken as string, user: saved.user }));
+      await ctx.inVaultOrder(() => writeStoredSession(vault, config, record));
     } catch (error) {
       log.warn(`keychain write failed: ${redactText(String(error))}`);
       const state = ctx.state;
@@ -60,20 +82,29 @@ export function createSessionRefresh(ctx: AuthContext): SessionRefresh {
   }
 
   function stopRefreshing(): void {
-    clearTimeout(refreshTimer);
+    refreshTimer?.cancel();
     refreshTimer = undefined;
   }
 
-  function scheduleRefresh(delayMs?: number): void {
+  function arm(callback: () => void, delayMs: number): void {
     stopRefreshing();
+    if (ctx.disposed) return;
+    refreshTimer = setLongTimeout(callback, delayMs);
+  }
+
+  function scheduleRefresh(): void {
     const tokens = ctx.tokens;
-    if (!tokens?.refreshToken || ctx.disposed) return;
-    const delay = delayMs ?? Math.max(0, refreshDueAt(tokens.issuedAt, tokens.expiresAt) - ctx.now());
-    refreshTimer = setTimeout(() => void refreshSession(), delay).unref();
+    if (!tokens?.refreshToken) {
+      stopRefreshing();
+      return;
+    }
+    const dueAt = Math.max(refreshDueAt(tokens.issuedAt, tokens.expiresAt), notBefore);
+    arm(() => void refreshSession(), dueAt - ctx.now());
   }
 
   function refreshSession(stored?: StoredSession): Promise<TokenSet | undefined> {
     if (refreshing?.generation === ctx.generation) return refreshing.promise;
+    if (ctx.now() < notBefore) return Promise.resolve(undefined);
     const promise = runRefresh(stored).finally(() => {
       if (refreshing?.promise === promise) refreshing = undefined;
     });
@@ -86,11 +117,97 @@ export function createSessionRefresh(ctx: AuthContext): SessionRefresh {
     const refreshToken = stored?.refreshToken ?? current?.refreshToken;
     const user = stored?.user ?? current?.user;
     if (!refreshToken || !user) return undefined;
+    const identity = stored ? stored.identity : current?.identity;
+    const previousIdToken = stored ? stored.idToken : current?.idToken;
     const mine = ctx.generation;
     stopRefreshing();
+    const attempt = await refreshAtProvider(refreshToken, user, identity, previousIdToken, stored);
+    if (mine !== ctx.generation) return undefined;
+    if (attempt.ok) {
+      const state = ctx.state;
+      // A version 1 record (or one without what a restart needs) is rewritten in the current version.
+      establish(attempt.tokens, state.status === 'signed-in' ? state.warning : undefined, stored !== undefined && (!stored.identity || !stored.metadata));
+      return attempt.tokens;
+    }
+    const { error, outcome } = attempt;
+    if (outcome.kind === 'grant-dead') {
+      await endSession({ code: 'session_ended', message: 'Your session ended; please sign in again.' }, error, true);
+      return undefined;
+    }
+    if (error.code === 'identity_unverified') {
+      // The answer itself is untrustworthy (another user, a changed identity): the session ends here,
+      // but nothing says the grant is dead, so the keychain keeps it.
+      await endSession({ code: error.code, message: error.message }, error, false);
+      return undefined;
+    }
+    retryLater(outcome, error, stored);
+    return undefined;
+  }
+
+  /**
+   * Keeps the session and tries again later: capped exponential backoff with
+   * jitter, never sooner than the provider's Retry-After (RFC 9110 §10.2.3).
+   */
+  function retryLater(outcome: RefreshOutcome & { kind: 'transient' }, error: AuthError, stored: StoredSession | undefined): void {
+    const retryAfterMs = outcome.retryAfterMs ?? 0;
+    const delay = Math.max(backoffDelay(retryAttempt), retryAfterMs);
+    retryAttempt += 1;
+    notBefore = ctx.now() + retryAfterMs;
+    log.warn(`refresh failed (${error.code}: ${outcome.reason}); retrying in ${Math.round(delay / 1000)} s`);
+    const state = ctx.state;
+    if (state.status === 'signed-in') ctx.setState({ ...state, stale: true });
+    else if (stored) ctx.setState({ status: 'restoring', retry: { code: error.code, message: RESTORE_OFFLINE_MESSAGE, retryAt: ctx.now() + delay } });
+    arm(() => void (stored ? restoreWith(stored) : refreshSession()), delay);
+  }
+
+  type Attempt = { readonly ok: true; readonly tokens: TokenSet } | { readonly ok: false; readonly error: AuthError; readonly outcome: RefreshOutcome };
+
+  /**
+   * One refresh at the provider. At start-up, with the provider metadata from
+   * the keychain record, the request leaves at once, beside discovery and the
+   * keys (one round trip); discovery must then name the same token endpoint,
+   * or the answer is dropped and the refresh goes to the discovered one.
+   */
+  async function refreshAtProvider(refreshToken: string, user: UserClaims, identity: IdentityClaims | undefined, previousIdToken: string | undefined, stored: StoredSession | undefined): Promise<Attempt> {
+    if (!stored?.metadata || ctx.discovered) {
+      let meta: ProviderMetadata;
+      try {
+        meta = await ctx.provider();
+      } catch (error) {
+        return { ok: false, error: toAuthError(error, 'refresh'), outcome: { kind: 'transient', reason: 'discovery failed' } };
+      }
+      return refreshWith(meta, refreshToken, user, identity, previousIdToken);
+    }
+    const provisional = provisionalMetadata(stored.metadata, ctx.deps);
+    const discovery = ctx.provider(provisional).then(
+      (meta) => meta,
+      () => undefined,
+    );
+    const early = await refreshWith(provisional, refreshToken, user, identity, previousIdToken);
+    const discovered = await discovery;
+    if (!discovered) {
+      // Discovery failed: a success from the endpoint kept with the token is kept (the
+      // refresh token may have rotated); a failure from an unconfirmed endpoint decides nothing.
+      return early.ok ? early : { ok: false, error: early.error, outcome: { kind: 'transient', reason: 'discovery failed' } };
+    }
+    if (sameTokenEndpoint(discovered, provisional)) return early;
+    log.warn('the provider\'s discovery names another token endpoint than the one kept with the session; refreshing there');
+    return refreshWith(discovered, refreshToken, user, identity, previousIdToken);
+  }
+
+  async function refreshWith(meta: ProviderMetadata, refreshToken: string, user: UserClaims, identity: IdentityClaims | undefined, previousIdToken: string | undefined): Promise<Attempt> {
+    let answer: TokenEndpointAnswer | undefined;
+    let answerBody: Promise<string> | undefined;
+    const tokenEndpoint = meta.server.token_endpoint;
+    const configuration = clientConfiguration(meta, config, ctx.deps, (url, response) => {
+      if (url !== tokenEndpoint) return;
+      answer = { status: response.status, headers: response.headers, body: '' };
+      answerBody = response
+        .clone()
+        .text()
+        .catch(() => '');
+    });
     try {
-      const meta = await ctx.provider();
-      const configuration = clientConfiguration(meta, config, ctx.deps);
       let response: oidc.TokenEndpointResponse & oidc.TokenEndpointResponseHelpers;
       try {
         response = await oidc.refreshTokenGrant(configuration, refreshToken);
@@ -99,41 +216,32 @@ export function createSessionRefresh(ctx: AuthContext): SessionRefresh {
       }
       const claims = response.claims();
       if (claims) {
-        // OIDC Core §12.2: same iss and sub as the ID token the session started with.
-        checkIdTokenClaims(claims, ctx.now());
-        if (claims.sub !== user.sub) throw new AuthError('identity_unverified', 'The provider returned an ID token for a different user; the session was ended.');
+        checkIdTokenClaims(claims, ctx.now(), config.clientId);
+        if (identity) checkRefreshedIdToken(claims, identity);
+        else if (claims.sub !== user.sub) throw new AuthError('identity_unverified', 'The provider returned an ID token for a different user; the session was ended.');
       }
-      const next = tokenSetFrom(response, claims ? toUserClaims(claims) : user, { refreshToken, idToken: current?.idToken }, ctx.now());
-      if (mine !== ctx.generation) return undefined;
-      const state = ctx.state;
-      establish(next, state.status === 'signed-in' ? state.warning : undefined);
-      return next;
+      const tokens = tokenSetFrom(response, claims ? toUserClaims(claims) : user, identity ?? (claims ? identityOf(claims) : undefined), { refreshToken, idToken: previousIdToken }, ctx.now());
+      return { ok: true, tokens };
     } catch (error) {
-      if (mine !== ctx.generation) return undefined;
-      const authError = toAuthError(error, 'refresh');
-      if (authError.retryable) {
-        const delay = backoffDelay(retryAttempt);
-        retryAttempt += 1;
-        log.warn(`refresh failed (${authError.code}); retrying in ${Math.round(delay / 1000)} s`);
-        const state = ctx.state;
-        if (state.status === 'signed-in') ctx.setState({ ...state, stale: true });
-        else if (stored) ctx.setState({ status: 'signed-out', error: { code: authError.code, message: 'The provider could not be reached to restore your session. The app keeps trying; you can also sign in again.' } });
-        stopRefreshing();
-        refreshTimer = setTimeout(() => void (stored ? restoreWith(stored) : refreshSession()), delay).unref();
-        return undefined;
-      }
-      await endSession({ code: 'session_ended', message: 'Your session ended; please sign in again.' }, authError);
-      return undefined;
+      const authError = toAuthError(error, 'refresh', [refreshToken, previousIdToken ?? '', ...ctx.sessionSecrets()]);
+      if (answer && answerBody) answer = { ...answer, body: await answerBody };
+      // A 2xx whose content could not be used is not an error response: it never ends the grant.
+      const outcome: RefreshOutcome = answer && answer.status >= 200 && answer.status < 300 ? { kind: 'transient', reason: `unusable HTTP ${answer.status} response` } : classifyRefreshFailure(answer, ctx.now());
+      return { ok: false, error: authError, outcome };
     }
   }
 
-  /** The provider refused the session: memory and keychain are cleared, the user is told why. */
-  async function endSession(reason: SessionError, cause: AuthError): Promise<void> {
+  /**
+   * Ends the session in memory and tells the user why.
+   * @param clearKeychain only when the provider said the grant is dead.
+   */
+  async function endSession(reason: SessionError, cause: AuthError, clearKeychain: boolean): Promise<void> {
     log.warn(`session ended: ${cause.code}`);
     ctx.generation += 1;
     stopRefreshing();
     ctx.tokens = undefined;
     ctx.setState({ status: 'signed-out', error: reason });
+    if (!clearKeychain) return;
     await ctx.inVaultOrder(() => clearStoredSession(vault, config)).catch((error: unknown) => log.warn(`keychain delete failed: ${redactText(String(error))}`));
   }
 
@@ -157,17 +265,18 @@ export function createSessionRefresh(ctx: AuthContext): SessionRefresh {
   async function restoreWith(stored: StoredSession): Promise<void> {
     const status = ctx.state.status;
     if (status === 'signed-in' || status === 'signing-in') return;
-    ctx.setState({ status: 'restoring' });
+    if (status !== 'restoring') ctx.setState({ status: 'restoring' });
     const mine = ctx.generation;
     await refreshSession(stored);
-    if (mine === ctx.generation && ctx.state.status === 'restoring') ctx.setState({ status: 'signed-out' });
+    if (mine === ctx.generation && ctx.state.status === 'restoring' && !refreshTimer) ctx.setState({ status: 'signed-out' });
   }
 
   function resume(): void {
     const tokens = ctx.tokens;
     if (!tokens?.refreshToken) return;
     // Timers do not run during sleep; re-plan from the wall clock.
-    if (ctx.now() >= refreshDueAt(tokens.issuedAt, tokens.expiresAt)) void refreshSession();
+    const dueAt = Math.max(refreshDueAt(tokens.issuedAt, tokens.expiresAt), notBefore);
+    if (ctx.now() >= dueAt) void refreshSession();
     else scheduleRefresh();
   }
 

@@ -21,7 +21,15 @@ export interface SessionError {
 export type SessionState =
   | { readonly status: 'signed-out'; readonly error?: SessionError }
   | { readonly status: 'signing-in' }
-  | { readonly status: 'restoring' }
+  | {
+      readonly status: 'restoring';
+      /**
+       * Set while the provider cannot be reached (or asks us to wait): the
+       * stored session is kept and the app tries again by itself at `retryAt`
+       * (epoch milliseconds). The user can still sign in meanwhile.
+       */
+      readonly retry?: SessionError & { readonly retryAt: number };
+    }
   | {
       readonly status: 'signed-in';
       readonly user: UserClaims;

@@ -2,8 +2,9 @@ import { timingSafeEqual } from 'node:crypto';
 import * as oidc from 'openid-client';
 import type { AuthContext } from './auth-context';
 import { AuthError, type AuthErrorCode } from './errors';
-import { checkIdTokenClaims } from './id-token-checks';
+import { checkIdTokenClaims, identityOf } from './id-token-checks';
 import { startLoopbackListener, type CallbackOutcome, type LoopbackListener } from './loopback-listener';
+import { setLongTimeout, type LongTimer } from './long-timer';
 import { FLOW_LIFETIME_MS, PendingFlow, vaultKey } from './pending-flow';
 import { challengeFromVerifier, createCodeVerifier, createNonce, createState } from './pkce';
 import { toAuthError } from './protocol-errors';
@@ -12,12 +13,13 @@ import { redactText, redactUrl } from './redact';
 import { parseRedirect } from './redirect-url';
 import { toUserClaims } from './session-state';
 import { tokenSetFrom } from './token-response';
+import { revokeTokens } from './token-revocation';
 import type { TokenSet } from './token-set';
 
 interface ActiveFlow {
   readonly pending: PendingFlow;
   readonly listener: LoopbackListener | undefined;
-  readonly expiry: NodeJS.Timeout;
+  readonly expiry: LongTimer;
 }
 
 export interface SignInFlow {
@@ -30,6 +32,8 @@ export interface SignInFlow {
   endFlow(): void;
   /** Deletes the flow kept in the keychain for a cold start (custom-scheme mode only). */
   forgetPersistedFlow(): Promise<void>;
+  /** At start-up: deletes a kept flow that is expired or unreadable; a live one stays for its cold-start callback. */
+  sweepPersistedFlow(): Promise<void>;
 }
 
 /**
@@ -47,7 +51,7 @@ export function createSignInFlow(ctx: AuthContext, session: { establish(tokens: 
   /** @param keepListener the loopback listener is answering this flow's callback and closes itself once it has. */
   function endFlow(keepListener = false): void {
     if (!flow) return;
-    clearTimeout(flow.expiry);
+    flow.expiry.cancel();
     if (!keepListener) void flow.listener?.close();
     flow = undefined;
   }
@@ -78,7 +82,9 @@ export function createSignInFlow(ctx: AuthContext, session: { establish(tokens: 
       const challenge = await challengeFromVerifier(verifier);
       let redirectUri = mode.uri;
       if (mode.kind === 'loopback') {
-        listener = await startLoopbackListener(mode.uri, handleLoopbackCallback);
+        listener = await startLoopbackListener(mode.uri, handleLoopbackCallback).catch((error: unknown) => {
+          throw loopbackError(mode.uri, error);
+        });
         redirectUri = listener.redirectUri;
       }
       if (mine !== ctx.generation) throw new AuthError('flow_superseded', 'A newer sign-in replaced this one.');
@@ -92,7 +98,7 @@ export function createSignInFlow(ctx: AuthContext, session: { establish(tokens: 
         code_challenge: challenge,
         code_challenge_method: 'S256',
       });
-      flow = { pending, listener, expiry: setTimeout(() => expireFlow(pending), FLOW_LIFETIME_MS).unref() };
+      flow = { pending, listener, expiry: setLongTimeout(() => expireFlow(pending), FLOW_LIFETIME_MS) };
       listener = undefined;
       if (mode.kind === 'custom-scheme') {
         // Kept in the keychain so that a redirect which cold-starts the app can
@@ -109,6 +115,8 @@ export function createSignInFlow(ctx: AuthContext, session: { establish(tokens: 
       void listener?.close();
       const authError = toAuthError(error, 'authorization');
       if (mine === ctx.generation) {
+        // The flow ends here (browser not opened, provider refused…): its keychain copy goes with it.
+        if (flow) void forgetPersistedFlow().catch(() => undefined);
         endFlow();
         ctx.fail(authError);
       }
@@ -172,10 +180,15 @@ export function createSignInFlow(ctx: AuthContext, session: { establish(tokens: 
       if (ctx.state.status !== 'signing-in') ctx.setState({ status: 'signing-in' });
       try {
         const next = await exchangeCode(pending, parsed.url);
-        if (mine !== ctx.generation) return true;
+        if (mine !== ctx.generation) {
+          // Signed out or cancelled while the code was being exchanged: the provider
+          // issued these tokens anyway, so they are revoked rather than left live.
+          void revokeAbandoned(next);
+          return true;
+        }
         session.establish(next);
       } catch (error) {
-        if (mine === ctx.generation) ctx.fail(toAuthError(error, 'token'));
+        if (mine === ctx.generation) ctx.fail(toAuthError(error, 'token', [pending.verifier, pending.state, pending.nonce, parsed.url.searchParams.get('code') ?? '']));
       }
       return true;
     } finally {
@@ -184,6 +197,24 @@ export function createSignInFlow(ctx: AuthContext, session: { establish(tokens: 
         .catch(() => undefined)
         .finally(() => spending.delete(pending.state));
     }
+  }
+
+  async function revokeAbandoned(tokens: TokenSet): Promise<void> {
+    const problem = await revokeTokens(ctx, await ctx.provider(), tokens).catch(() => 'unreachable' as const);
+    if (problem) log.warn(`the tokens of an abandoned sign-in could not be revoked (${problem})`);
+  }
+
+  async function sweepPersistedFlow(): Promise<void> {
+    if (mode.kind !== 'custom-scheme') return;
+    const key = vaultKey('pending-flow', config);
+    await ctx.inVaultOrder(async () => {
+      const text = await ctx.vault.get(key);
+      if (text === null) return;
+      const kept = PendingFlow.restore(text, config);
+      if (kept && !kept.isExpired(ctx.now())) return;
+      if (flow) return;
+      await ctx.vault.delete(key);
+    });
   }
 
   /** A flow kept in the keychain by an earlier run of the app (cold start), single use. */
@@ -195,6 +226,11 @@ export function createSignInFlow(ctx: AuthContext, session: { establish(tokens: 
       stored = PendingFlow.restore(await ctx.inVaultOrder(() => ctx.vault.get(key)), config);
     } catch (error) {
       log.warn(`could not read a pending sign-in from the keychain: ${redactText(String(error))}`);
+      return undefined;
+    }
+    if (stored?.isExpired(ctx.now()) && !spending.has(stored.state)) {
+      // Expired: useless to any link, stray or not.
+      await ctx.inVaultOrder(() => ctx.vault.delete(key)).catch(() => undefined);
       return undefined;
     }
     if (!stored || spending.has(stored.state) || !sameSecret(stateParam, stored.state)) return undefined;
@@ -233,8 +269,8 @@ export function createSignInFlow(ctx: AuthContext, session: { establish(tokens: 
     }
     const claims = response.claims();
     if (!claims) throw new AuthError('identity_unverified', 'The provider did not return an ID token.');
-    checkIdTokenClaims(claims, ctx.now());
-    return tokenSetFrom(response, toUserClaims(claims), {}, ctx.now());
+    checkIdTokenClaims(claims, ctx.now(), config.clientId);
+    return tokenSetFrom(response, toUserClaims(claims), identityOf(claims), {}, ctx.now());
   }
 
   return {
@@ -244,6 +280,7 @@ export function createSignInFlow(ctx: AuthContext, session: { establish(tokens: 
     inFlight: () => flow !== undefined,
     endFlow: () => endFlow(),
     forgetPersistedFlow,
+    sweepPersistedFlow,
   };
 }
 
@@ -252,4 +289,13 @@ function sameSecret(a: string, b: string): boolean {
   const left = Buffer.from(a);
   const right = Buffer.from(b);
   return left.length === right.length && timingSafeEqual(left, right);
+}
+
+/** The loopback listener could not start: most often a fixed port (one the provider compares exactly) is taken. */
+function loopbackError(uri: URL, error: unknown): AuthError {
+  const code = (error as { code?: unknown }).code;
+  if (code === 'EADDRINUSE') {
+    return new AuthError('redirect_port_in_use', `Port ${uri.port} on ${uri.hostname}, which the redirect URI ${uri.href} names, is in use by another program, so the sign-in response cannot be received. Close the program using it (or the other copy of this app), then try again.`, { cause: error });
+  }
+  return new AuthError('internal_error', `The app could not listen on ${uri.host} for the sign-in response. Try again.`, { cause: error });
 }

@@ -1,10 +1,12 @@
 import * as oidc from 'openid-client';
 import type { AuthContext } from './auth-context';
+import { createState } from './pkce';
 import { clientConfiguration, type ProviderMetadata } from './provider-metadata';
 import { redactText } from './redact';
 import type { SessionRefresh } from './session-refresh';
 import type { SignInFlow } from './sign-in-flow';
 import { clearStoredSession } from './stored-session';
+import { revokeTokens } from './token-revocation';
 
 /**
  * Sign-out: local at once (memory, keychain, any flow in flight), then best
@@ -23,6 +25,7 @@ export function createSignOut(ctx: AuthContext, flow: SignInFlow, session: Sessi
     ctx.tokens = undefined;
     ctx.setState({ status: 'signed-out' });
     const problems: string[] = [];
+    let unreachable = false;
     if (hadFlow) void flow.forgetPersistedFlow().catch(() => undefined);
     await ctx.inVaultOrder(() => clearStoredSession(ctx.vault, config)).catch((error: unknown) => {
       log.warn(`keychain delete failed: ${redactText(String(error))}`);
@@ -33,35 +36,43 @@ export function createSignOut(ctx: AuthContext, flow: SignInFlow, session: Sessi
     try {
       meta = await ctx.provider();
     } catch {
+      unreachable = true;
       problems.push('the provider could not be reached to end the session there');
     }
     if (meta) {
-      const configuration = clientConfiguration(meta, config, ctx.deps);
-      if (meta.server.revocation_endpoint) {
-        // RFC 7009 §2.1: revoking the refresh token ends its grant; the access token too where supported.
-        const revocations: Array<[string, string]> = [[ended.refreshToken ?? '', 'refresh_token'], [ended.accessToken, 'access_token']];
-        for (const [token, hint] of revocations) {
-          if (!token) continue;
-          try {
-            await oidc.tokenRevocation(configuration, token, { token_type_hint: hint });
-          } catch (error) {
-            log.warn(`revocation of the ${hint} failed: ${redactText(String((error as Error).message))}`);
-            problems.push(`the provider could not revoke the ${hint.replace('_', ' ')}`);
-            break;
-          }
-        }
+      const revocation = await revokeTokens(ctx, meta, ended);
+      if (revocation === 'refused') problems.push('the provider did not accept the sign-out of this app\'s tokens (they stay valid at the provider until they expire)');
+      if (revocation === 'unreachable') {
+        unreachable = true;
+        problems.push('the provider could not revoke this app\'s tokens: it could not be reached or had a problem');
       }
-      if (config.endSessionInBrowser && meta.server.end_session_endpoint && ended.idToken) {
-        const endSessionUrl = oidc.buildEndSessionUrl(configuration, {
-          id_token_hint: ended.idToken,
-          client_id: config.clientId,
-          ...(config.postLogoutRedirectUri ? { post_logout_redirect_uri: config.postLogoutRedirectUri } : {}),
-        });
-        await ctx.options.openExternal(endSessionUrl.href).catch(() => problems.push('the browser could not be opened to sign out at the provider'));
-      }
+      const endSessionUrl = endSessionUrlFor(meta, ended.idToken);
+      if (endSessionUrl) await ctx.options.openExternal(endSessionUrl).catch(() => problems.push('the browser could not be opened to sign out at the provider'));
     }
     if (problems.length > 0 && ctx.state.status === 'signed-out') {
-      ctx.setState({ status: 'signed-out', error: { code: 'network_error', message: `You are signed out on this computer, but ${problems.join(' and ')}.` } });
+      ctx.setState({ status: 'signed-out', error: { code: unreachable ? 'network_error' : 'sign_out_incomplete', message: `You are signed out on this computer, but ${problems.join(' and ')}.` } });
     }
   };
+
+  /**
+   * The provider's end-session URL, or undefined when there is none to open.
+   * The logout hint is the configured choice (README, "Signing out"): the
+   * client id alone keeps the ID token out of the browser's history; the ID
+   * token hint is for providers that need it.
+   */
+  function endSessionUrlFor(meta: ProviderMetadata, idToken: string | undefined): string | undefined {
+    if (!config.endSessionInBrowser || !meta.server.end_session_endpoint) return undefined;
+    if (config.logoutHint === 'id_token_hint' && !idToken) return undefined;
+    try {
+      const configuration = clientConfiguration(meta, config, ctx.deps);
+      return oidc.buildEndSessionUrl(configuration, {
+        ...(config.logoutHint === 'id_token_hint' && idToken ? { id_token_hint: idToken } : {}),
+        client_id: config.clientId,
+        ...(config.postLogoutRedirectUri ? { post_logout_redirect_uri: config.postLogoutRedirectUri, state: createState() } : {}),
+      }).href;
+    } catch (error) {
+      log.warn(`the end-session URL could not be built: ${redactText(String((error as Error).message))}`);
+      return undefined;
+    }
+  }
 }

@@ -1,29 +1,68 @@
 import type { AuthConfig } from './config';
+import type { IdentityClaims } from './id-token-checks';
 import { vaultKey } from './pending-flow';
 import type { SecretVault } from './secret-vault';
 import { toUserClaims, type UserClaims } from './session-state';
 
 /**
- * What the keychain keeps between runs: the refresh token and the display
- * claims to show while restoring, under a key bound to issuer and client id.
+ * The provider metadata a start-up refresh needs before discovery answers
+ * (token request, ID token signature and algorithms). Kept in the keychain
+ * record, under the same protection as the refresh token itself, never in a
+ * plaintext cache; discovery confirms it afterwards.
+ */
+export const STORED_METADATA_FIELDS = [
+  'issuer',
+  'token_endpoint',
+  'jwks_uri',
+  'id_token_signing_alg_values_supported',
+  'token_endpoint_auth_methods_supported',
+  'token_endpoint_auth_signing_alg_values_supported',
+  'dpop_signing_alg_values_supported',
+] as const;
+
+export type StoredMetadata = Readonly<Record<string, unknown>> & { readonly issuer: string; readonly token_endpoint: string; readonly jwks_uri: string };
+
+/**
+ * What the keychain keeps between runs, under a key bound to issuer and
+ * client id. Version 2 adds what a restart needs to behave as if it had never
+ * happened: the original ID token's claims (OIDC Core §12.2), the token
+ * endpoint (one round trip at start-up) and, when the logout hint is the ID
+ * token, the ID token (RP-Initiated Logout 1.0 §2). Version 1 records
+ * (refresh token and display claims) still read.
  */
 export interface StoredSession {
   readonly refreshToken: string;
   readonly user: UserClaims;
+  readonly identity?: IdentityClaims;
+  readonly metadata?: StoredMetadata;
+  readonly idToken?: string;
 }
 
 export async function readStoredSession(vault: SecretVault, config: AuthConfig): Promise<StoredSession | undefined> {
   const text = await vault.get(vaultKey('refresh-token', config));
   if (text === null) return undefined;
+  let data: Record<string, unknown>;
   try {
-    const data = JSON.parse(text) as { v?: unknown; refreshToken?: unknown; user?: unknown };
-    if (data.v !== 1 || typeof data.refreshToken !== 'string' || data.refreshToken === '' || typeof data.user !== 'object' || data.user === null) {
-      return undefined;
-    }
-    return { refreshToken: data.refreshToken, user: toUserClaims(data.user as Record<string, unknown>) };
+    data = JSON.parse(text) as Record<string, unknown>;
   } catch {
     return undefined;
   }
+  if (typeof data !== 'object' || data === null) return undefined;
+  const { v, refreshToken, user } = data;
+  if ((v !== 1 && v !== 2) || typeof refreshToken !== 'string' || refreshToken === '' || typeof user !== 'object' || user === null) {
+    return undefined;
+  }
+  let session: StoredSession;
+  try {
+    session = { refreshToken, user: toUserClaims(user as Record<string, unknown>) };
+  } catch {
+    return undefined;
+  }
+  if (v === 1) return session;
+  const identity = readIdentity(data['identity']);
+  const metadata = readMetadata(data['metadata'], config);
+  const idToken = typeof data['idToken'] === 'string' && data['idToken'] !== '' ? data['idToken'] : undefined;
+  return { ...session, ...(identity ? { identity } : {}), ...(metadata ? { metadata } : {}), ...(idToken ? { idToken } : {}) };
 }
 
 /**
@@ -32,9 +71,41 @@ export async function readStoredSession(vault: SecretVault, config: AuthConfig):
  * atomically, so a crash leaves either the old token or the new one.
  */
 export function writeStoredSession(vault: SecretVault, config: AuthConfig, session: StoredSession): Promise<void> {
-  return vault.set(vaultKey('refresh-token', config), JSON.stringify({ v: 1, refreshToken: session.refreshToken, user: session.user }));
+  return vault.set(vaultKey('refresh-token', config), JSON.stringify({ v: 2, ...session }));
 }
 
 export async function clearStoredSession(vault: SecretVault, config: AuthConfig): Promise<void> {
   await vault.delete(vaultKey('refresh-token', config));
+}
+
+/** The stored subset of the provider's discovery metadata. */
+export function storedMetadataOf(server: Readonly<Record<string, unknown>>): StoredMetadata | undefined {
+  const subset: Record<string, unknown> = {};
+  for (const field of STORED_METADATA_FIELDS) {
+    if (server[field] !== undefined) subset[field] = server[field];
+  }
+  return typeof subset['issuer'] === 'string' && typeof subset['token_endpoint'] === 'string' && typeof subset['jwks_uri'] === 'string' ? (subset as StoredMetadata) : undefined;
+}
+
+function readIdentity(value: unknown): IdentityClaims | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  const { iss, sub, aud, azp, auth_time: authTime, nonce } = value as Record<string, unknown>;
+  const audOk = typeof aud === 'string' || (Array.isArray(aud) && aud.every((entry) => typeof entry === 'string'));
+  if (typeof iss !== 'string' || typeof sub !== 'string' || !audOk) return undefined;
+  return {
+    iss,
+    sub,
+    aud: aud as string | string[],
+    ...(typeof azp === 'string' ? { azp } : {}),
+    ...(typeof authTime === 'number' ? { auth_time: authTime } : {}),
+    ...(typeof nonce === 'string' ? { nonce } : {}),
+  };
+}
+
+/** Only metadata of the configured issuer, with https endpoints under an https issuer, is used. */
+function readMetadata(value: unknown, config: AuthConfig): StoredMetadata | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  const metadata = storedMetadataOf(value as Record<string, unknown>);
+  if (!metadata || metadata.issuer !== config.issuer) return undefined;
+  return metadata;
 }

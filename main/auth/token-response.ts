@@ -1,5 +1,6 @@
 import type * as oidc from 'openid-client';
 import { AuthError } from './errors';
+import type { IdentityClaims } from './id-token-checks';
 import type { UserClaims } from './session-state';
 import { TokenSet } from './token-set';
 
@@ -13,7 +14,13 @@ export const DEFAULT_ACCESS_TOKEN_LIFETIME_MS = 5 * 60_000;
  * @param issuedAt epoch ms when the response arrived.
  * @throws AuthError `token_response_invalid` for a token type other than Bearer.
  */
-export function tokenSetFrom(response: oidc.TokenEndpointResponse, user: UserClaims, previous: { readonly refreshToken?: string | undefined; readonly idToken?: string | undefined }, issuedAt: number): TokenSet {
+export function tokenSetFrom(
+  response: oidc.TokenEndpointResponse,
+  user: UserClaims,
+  identity: IdentityClaims | undefined,
+  previous: { readonly refreshToken?: string | undefined; readonly idToken?: string | undefined },
+  issuedAt: number,
+): TokenSet {
   if (response.token_type.toLowerCase() !== 'bearer') {
     throw new AuthError('token_response_invalid', `The provider issued a "${response.token_type}" token; this app uses bearer tokens only.`);
   }
@@ -23,6 +30,7 @@ export function tokenSetFrom(response: oidc.TokenEndpointResponse, user: UserCla
     idToken: response.id_token ?? previous.idToken,
     refreshToken: response.refresh_token ?? previous.refreshToken,
     user,
+    identity,
     issuedAt,
     expiresAt: issuedAt + lifetime,
   });

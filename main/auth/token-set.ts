@@ -1,3 +1,4 @@
+import type { IdentityClaims } from './id-token-checks';
 import type { UserClaims } from './session-state';
 
 /**
@@ -10,16 +11,19 @@ export class TokenSet {
   readonly #idToken: string | undefined;
   readonly #refreshToken: string | undefined;
   readonly user: UserClaims;
+  /** The claims of the session's first ID token, for OIDC Core §12.2 (undefined for a session restored from a version 1 record). */
+  readonly identity: IdentityClaims | undefined;
   /** Epoch ms. */
   readonly expiresAt: number;
   /** Epoch ms when the tokens were received: refresh timing works off the lifetime. */
   readonly issuedAt: number;
 
-  constructor(init: { accessToken: string; idToken: string | undefined; refreshToken: string | undefined; user: UserClaims; expiresAt: number; issuedAt: number }) {
+  constructor(init: { accessToken: string; idToken: string | undefined; refreshToken: string | undefined; user: UserClaims; identity?: IdentityClaims | undefined; expiresAt: number; issuedAt: number }) {
     this.#accessToken = init.accessToken;
     this.#idToken = init.idToken;
     this.#refreshToken = init.refreshToken;
     this.user = init.user;
+    this.identity = init.identity ?? undefined;
     this.expiresAt = init.expiresAt;
     this.issuedAt = init.issuedAt;
   }

@@ -5,11 +5,12 @@ import { AuthError } from '../../../main/auth/errors';
 import { checkIdTokenClaims } from '../../../main/auth/id-token-checks';
 
 const now = 1_700_000_000_000;
+const CLIENT_ID = 'c';
 const base = { iss: 'https://idp', aud: 'c', sub: 'u', exp: now / 1000 + 600, iat: now / 1000 } as oidc.IDToken;
 
 function codeOf(claims: oidc.IDToken): string | undefined {
   try {
-    checkIdTokenClaims(claims, now);
+    checkIdTokenClaims(claims, now, CLIENT_ID);
     return undefined;
   } catch (error) {
     assert.ok(error instanceof AuthError);

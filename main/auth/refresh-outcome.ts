@@ -1,0 +1,84 @@
+/**
+ * What a failed refresh means for the session, decided from the token
+ * endpoint's answer alone. A refresh token is the user's session: only an
+ * answer that says the grant or the client is unusable ends it.
+ */
+
+/** RFC 6749 §5.2 error codes that say the refresh token or the client can never work again. */
+export const GRANT_DEAD_ERRORS = ['invalid_grant', 'invalid_client', 'unauthorized_client'] as const;
+export type GrantDeadError = (typeof GRANT_DEAD_ERRORS)[number];
+
+export type RefreshOutcome =
+  /** The provider says the grant is dead: end the session and clear the keychain. */
+  | { readonly kind: 'grant-dead'; readonly error: GrantDeadError }
+  /**
+   * Anything else: keep the refresh token and try again later, not before
+   * `retryAfterMs` (from `Retry-After`) when the provider gave one.
+   */
+  | { readonly kind: 'transient'; readonly reason: string; readonly retryAfterMs?: number };
+
+export interface TokenEndpointAnswer {
+  readonly status: number;
+  readonly headers: Headers;
+  /** The body as received (possibly empty, truncated, or not JSON at all). */
+  readonly body: string;
+}
+
+/**
+ * The one rule for a failed token request (refresh, RFC 6749 §6).
+ *
+ * `grant-dead` only for an error response in the sense of RFC 6749 §5.2: HTTP
+ * 400, or 401 (client authentication), with an `application/json` body that
+ * is a JSON object whose `error` is `invalid_grant`, `invalid_client` or
+ * `unauthorized_client`. Everything else is `transient`: no answer at all
+ * (`undefined`: timeout, DNS, TLS, connection), 3xx, 429, 5xx, other OAuth
+ * errors, HTML from a proxy, captive portal or gateway, empty or truncated
+ * bodies, JSON without `error`.
+ *
+ * @param answer the token endpoint's response, or undefined when none arrived.
+ * @param now epoch ms, to turn an HTTP-date `Retry-After` into a delay.
+ */
+export function classifyRefreshFailure(answer: TokenEndpointAnswer | undefined, now: number): RefreshOutcome {
+  if (!answer) return { kind: 'transient', reason: 'no answer from the token endpoint' };
+  const retryAfterMs = parseRetryAfter(answer.headers.get('retry-after'), now);
+  const transient = (reason: string): RefreshOutcome => ({ kind: 'transient', reason, ...(retryAfterMs === undefined ? {} : { retryAfterMs }) });
+  if (answer.status !== 400 && answer.status !== 401) return transient(`HTTP ${answer.status}`);
+  if (!isJsonMediaType(answer.headers.get('content-type'))) return transient(`HTTP ${answer.status} without a JSON body`);
+  const error = oauthErrorCode(answer.body);
+  if (error === undefined) return transient(`HTTP ${answer.status} without an OAuth error`);
+  return (GRANT_DEAD_ERRORS as readonly string[]).includes(error) ? { kind: 'grant-dead', error: error as GrantDeadError } : transient(`HTTP ${answer.status} ${error}`);
+}
+
+/**
+ * `Retry-After` (RFC 9110 §10.2.3): delay-seconds or an HTTP-date.
+ * @returns milliseconds from `now`, 0 for a date in the past, undefined when absent or unreadable.
+ */
+export function parseRetryAfter(value: string | null, now: number): number | undefined {
+  if (value === null) return undefined;
+  const text = value.trim();
+  if (/^\d+$/.test(text)) return Number(text) * 1000;
+  // IMF-fixdate, and the obsolete RFC 850 / asctime forms, all of which Date parses; a bare number never reaches here.
+  if (!/^[A-Za-z]{3}/.test(text)) return undefined;
+  const at = Date.parse(text);
+  return Number.isNaN(at) ? undefined : Math.max(0, at - now);
+}
+
+/** `application/json`, or a structured `+json` type, with any parameters (RFC 6749 §5.2 names application/json). */
+function isJsonMediaType(value: string | null): boolean {
+  if (value === null) return false;
+  const type = value.split(';', 1)[0]?.trim().toLowerCase() ?? '';
+  return type === 'application/json' || /^application\/[a-z0-9.!#$&^_-]+\+json$/.test(type);
+}
+
+/** The `error` member of a JSON object body (RFC 6749 §5.2), or undefined. */
+function oauthErrorCode(body: string): string | undefined {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body);
+  } catch {
+    return undefined;
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return undefined;
+  const error = (parsed as { error?: unknown }).error;
+  return typeof error === 'string' && error !== '' ? error : undefined;
+}
