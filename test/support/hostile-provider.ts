@@ -131,6 +131,12 @@ export interface HostileScript {
   jwksRaw?: RawHandler;
   /** Takes over the discovery endpoint. */
   discoveryRaw?: RawHandler;
+  /** Takes over the userinfo endpoint (e.g. a 401 without a challenge). */
+  userinfoRaw?: RawHandler;
+  /** Headers added to every response, successes included (a gateway in front of the provider). */
+  responseHeaders?: Readonly<Record<string, string>>;
+  /** Awaited before a request is answered: a slow provider (e.g. hold the token response until the test lets it go). */
+  hold?: (recorded: RecordedRequest) => Promise<void> | void;
   /**
    * What discovery offers beyond the basics: a PAR endpoint (RFC 9126;
    * `required` adds `require_pushed_authorization_requests: true`) and DPoP
@@ -543,7 +549,7 @@ export async function startHostileProvider(): Promise<HostileProvider> {
       const verifier = form.get('code_verifier');
       if (verifier) receivedVerifiers.push(verifier);
       const pkceValid = Boolean(authorization?.codeChallenge && authorization.codeChallengeMethod === 'S256' && verifier && s256(verifier) === authorization.codeChallenge);
-      exchanges.push({ code, codeVerifier: verifier, redirectUri: form.get('redirect_uri'), clientId: form.get('client_id'), authorization, pkceValid, dpopJkt: proofJkt ?? null });
+      exchanges.push({ code, codeVerifier: verifier, redirectUri: form.get('redirect_uri'), clientId: form.get('client_id') ?? basicClientId(request), authorization, pkceValid, dpopJkt: proofJkt ?? null });
     }
     const context: TokenContext = { grantType, authorization, provider, dpopJkt: proofJkt };
     if (provider.script.token) {
@@ -654,6 +660,8 @@ export async function startHostileProvider(): Promise<HostileProvider> {
 
   async function route(request: IncomingMessage, response: ServerResponse, recorded: RecordedRequest): Promise<void> {
     const script = provider.script;
+    await script.hold?.(recorded);
+    for (const [name, value] of Object.entries(script.responseHeaders ?? {})) response.setHeader(name, value);
     switch (`${recorded.method} ${recorded.path}`) {
       case 'GET /.well-known/openid-configuration':
         if (script.discoveryRaw) return script.discoveryRaw(request, response, recorded);
@@ -669,6 +677,7 @@ export async function startHostileProvider(): Promise<HostileProvider> {
         return handleToken(request, response, recorded);
       case 'GET /userinfo':
       case 'POST /userinfo':
+        if (script.userinfoRaw) return script.userinfoRaw(request, response, recorded);
         return handleUserinfo(request, response, recorded);
       case 'POST /par':
         return handlePar(request, response, recorded);
@@ -694,6 +703,15 @@ export async function startHostileProvider(): Promise<HostileProvider> {
   }
 
   return provider;
+}
+
+/** The client id of an RFC 6749 §2.3.1 Basic `Authorization` header (client_secret_basic), or null. */
+function basicClientId(request: IncomingMessage): string | null {
+  const [scheme = '', value = ''] = (request.headers.authorization ?? '').split(' ', 2);
+  if (scheme.toLowerCase() !== 'basic') return null;
+  const decoded = Buffer.from(value, 'base64').toString('utf8');
+  const colon = decoded.indexOf(':');
+  return colon < 0 ? null : decodeURIComponent(decoded.slice(0, colon));
 }
 
 export function sendJson(response: ServerResponse, status: number, body: unknown, contentType = 'application/json'): void {
