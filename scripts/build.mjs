@@ -1,24 +1,33 @@
 #!/usr/bin/env node
 /**
  * Bundles the app with esbuild:
- *   main/shell/main.ts     → dist/main/main.mjs     (ESM, Node; electron, keytar, oidc-provider external)
+ *   main/shell/main.ts     → dist/main/main.mjs     (ESM, Node; only electron and keytar external)
  *   main/shell/preload.ts  → dist/main/preload.cjs  (CommonJS, self-contained for the sandbox; only electron external)
  *   renderer/app.ts        → dist/renderer/app.js   (IIFE, minified) + index.html + styles.css (minified)
  * and prints the size of each output.
  *
- *   node scripts/build.mjs                       # everything into dist/
+ *   node scripts/build.mjs                       # the production build, into dist/ (what `npm run dist` packages)
+ *   node scripts/build.mjs --development         # the development build (`npm start`): with the development provider
  *   node scripts/build.mjs --renderer-only --out <dir>   # only the renderer, into <dir> (used by the renderer tests)
  *
- * The main bundle is split at the dynamic import of the development provider,
- * so `oidc-provider` (a devDependency, external) is loaded only when no
- * provider is configured; a packaged app without it still starts and shows
- * the configuration error instead.
+ * Two variants of the main bundle, told apart by the build-time constant
+ * `__OIDC_DESKTOP_DEVELOPMENT__` (main/shell/main.ts):
+ * - production: false. esbuild drops the branch that imports the development
+ *   provider, so neither its code nor `oidc-provider` is in the output. The
+ *   output is then checked (build/check-bundle-imports.mjs): it may import only
+ *   electron, Node built-ins, keytar (shipped unpacked in the app) and its own
+ *   files; anything else fails the build. Everything else the app needs
+ *   (openid-client and its dependencies) is bundled in.
+ * - development: true. The development provider is a lazily loaded chunk that
+ *   imports `oidc-provider` (a devDependency) from the repository's node_modules.
+ *   Even so, main.ts starts it only when `app.isPackaged` is false.
  */
 import { copyFile, mkdir, readdir, readFile, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import * as esbuild from 'esbuild';
+import { bundleImportProblems } from '../build/check-bundle-imports.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const ELECTRON_CHROME = 'chrome140';
@@ -28,21 +37,16 @@ const RENDERER_BUDGET_BYTES = 50 * 1024;
 /** Words that must never appear in the renderer bundle: it has no business with credentials. */
 const FORBIDDEN_IN_RENDERER = /accessToken|idToken|refreshToken|codeVerifier|\b(?:access_token|id_token|refresh_token|code_verifier)\b/;
 
-const { values: options } = parseArgs({
-  options: {
-    'renderer-only': { type: 'boolean', default: false },
-    out: { type: 'string' },
-    quiet: { type: 'boolean', default: false },
-  },
-});
-
-const outRoot = path.resolve(root, options.out ?? 'dist');
-const log = options.quiet ? () => {} : (line) => console.log(line);
-
-async function buildMain() {
-  const outdir = path.join(outRoot, 'main');
-  await rm(outdir, { recursive: true, force: true });
-  await esbuild.build({
+/**
+ * esbuild options for the main-process bundle (main/shell/main.ts), for
+ * either variant. Exported so the wiring test bundles main.ts exactly as
+ * the app is built (test/unit/shell/main-wiring.test.ts).
+ *
+ * @param {{ development: boolean, outdir: string }} variant
+ * @returns {import('esbuild').BuildOptions}
+ */
+export function mainBundleOptions({ development, outdir }) {
+  return {
     absWorkingDir: root,
     entryPoints: { main: 'main/shell/main.ts' },
     outdir,
@@ -54,13 +58,21 @@ async function buildMain() {
     platform: 'node',
     target: ELECTRON_NODE,
     tsconfig: 'tsconfig.json',
-    // Native (keytar) or devDependency-only and loaded lazily (oidc-provider); electron is the runtime itself.
-    external: ['electron', 'keytar', 'oidc-provider'],
+    define: { __OIDC_DESKTOP_DEVELOPMENT__: development ? 'true' : 'false' },
+    // electron is the runtime itself; keytar is native and ships unpacked inside the app. oidc-provider
+    // (a devDependency) exists only in the development variant, loaded from the repository's node_modules.
+    external: development ? ['electron', 'keytar', 'oidc-provider'] : ['electron', 'keytar'],
     // CommonJS dependencies bundled into ESM may still call require() for Node built-ins.
     banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
     legalComments: 'none',
     logLevel: 'warning',
-  });
+  };
+}
+
+async function buildMain(outRoot, development) {
+  const outdir = path.join(outRoot, 'main');
+  await rm(outdir, { recursive: true, force: true });
+  await esbuild.build(mainBundleOptions({ development, outdir }));
 
   await esbuild.build({
     absWorkingDir: root,
@@ -76,9 +88,17 @@ async function buildMain() {
     legalComments: 'none',
     logLevel: 'warning',
   });
+
+  if (!development) {
+    const problems = await bundleImportProblems(outdir);
+    if (problems.length > 0) {
+      const lines = problems.map((p) => `  ${p.file}: ${p.specifier} (${p.problem})`);
+      throw new Error(`the production bundle loads code from outside itself:\n${lines.join('\n')}`);
+    }
+  }
 }
 
-async function buildRenderer() {
+async function buildRenderer(outRoot) {
   const outdir = path.join(outRoot, 'renderer');
   await rm(outdir, { recursive: true, force: true });
   await mkdir(outdir, { recursive: true });
@@ -129,9 +149,19 @@ function formatBytes(bytes) {
 }
 
 async function main() {
+  const { values: options } = parseArgs({
+    options: {
+      'renderer-only': { type: 'boolean', default: false },
+      development: { type: 'boolean', default: false },
+      out: { type: 'string' },
+      quiet: { type: 'boolean', default: false },
+    },
+  });
+  const outRoot = path.resolve(root, options.out ?? 'dist');
+  const log = options.quiet ? () => {} : (line) => console.log(line);
   const started = Date.now();
-  if (!options['renderer-only']) await buildMain();
-  await buildRenderer();
+  if (!options['renderer-only']) await buildMain(outRoot, options.development);
+  await buildRenderer(outRoot);
 
   const dirs = options['renderer-only'] ? ['renderer'] : ['main', 'renderer'];
   let rendererCode = 0;
@@ -143,10 +173,13 @@ async function main() {
   }
   log(`  renderer JS+CSS: ${formatBytes(rendererCode)} (budget ${formatBytes(RENDERER_BUDGET_BYTES)})`);
   if (rendererCode > RENDERER_BUDGET_BYTES) throw new Error(`the renderer's JS+CSS is ${formatBytes(rendererCode)}, over the ${formatBytes(RENDERER_BUDGET_BYTES)} budget`);
-  log(`build: done in ${Date.now() - started} ms → ${path.relative(root, outRoot) || '.'}`);
+  const variant = options['renderer-only'] ? 'renderer only' : options.development ? 'development' : 'production';
+  log(`build (${variant}): done in ${Date.now() - started} ms → ${path.relative(root, outRoot) || '.'}`);
 }
 
-main().catch((error) => {
-  console.error(`build failed: ${error instanceof Error ? error.message : String(error)}`);
-  process.exit(1);
-});
+if (process.argv[1] && import.meta.url === pathToFileURL(path.resolve(process.argv[1])).href) {
+  main().catch((error) => {
+    console.error(`build failed: ${error instanceof Error ? error.message : String(error)}`);
+    process.exit(1);
+  });
+}

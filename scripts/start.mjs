@@ -1,6 +1,8 @@
 #!/usr/bin/env node
 /**
- * `npm start`: builds the app (scripts/build.mjs), then runs it with the
+ * `npm start`: builds the development variant of the app (scripts/build.mjs
+ * --development, which holds the embedded development provider used when no
+ * provider is configured), then runs it with the
  * Electron binary from node_modules/electron, passing on any extra arguments
  * (`npm start -- <args>`).
  *
@@ -55,7 +57,8 @@ export function missingElectronMessage(what) {
 }
 
 function main() {
-  const build = spawnSync(process.execPath, [path.join(root, 'scripts', 'build.mjs')], { cwd: root, stdio: 'inherit' });
+  // The development build: the only one with the embedded development provider in it.
+  const build = spawnSync(process.execPath, [path.join(root, 'scripts', 'build.mjs'), '--development'], { cwd: root, stdio: 'inherit' });
   if (build.status !== 0) process.exit(build.status ?? 1);
 
   const electron = locateElectron();

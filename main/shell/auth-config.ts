@@ -1,5 +1,6 @@
+import path from 'node:path';
 import { AuthError, isAuthError } from '../auth/errors';
-import type { AuthConfig } from '../auth/config';
+import type { AuthConfig, loadConfig } from '../auth/config';
 import type { ShellLogger } from './logger';
 
 /** The app's redirect URI in custom-scheme mode (RFC 8252 §7.1). */
@@ -12,6 +13,9 @@ export interface DevProviderHandle {
   close(): unknown;
 }
 
+/** The configuration file's name, in Electron's userData folder. */
+export const CONFIG_FILE_NAME = 'oidc-config.json';
+
 export type ShellAuthSetup =
   | {
       readonly kind: 'configured';
@@ -22,35 +26,56 @@ export type ShellAuthSetup =
   | { readonly kind: 'invalid'; readonly error: AuthError };
 
 export interface ResolveAuthConfigDeps {
-  /** `<userData>/oidc-config.json` */
+  /** `<userData>/oidc-config.json`, as `app.getPath('userData')` gives it on this machine. */
   readonly configFile: string;
   readonly env: Readonly<Record<string, string | undefined>>;
-  readonly loadConfig: (options: { readonly file?: string; readonly env?: Readonly<Record<string, string | undefined>> }) => Promise<AuthConfig | undefined>;
-  readonly startDevProvider: () => Promise<DevProviderHandle>;
+  readonly loadConfig: typeof loadConfig;
+  /**
+   * Starts the embedded development provider. Present only in a development
+   * run (the development build, not packaged); without it, "nothing
+   * configured" is the configuration screen.
+   */
+  readonly startDevProvider?: () => Promise<DevProviderHandle>;
   readonly logger: ShellLogger;
 }
 
 /**
  * Decides what the app signs in against: the configuration file and
- * environment when they name a provider; otherwise the embedded development
- * provider. A configuration error becomes a `config_invalid` result the UI
- * shows as an error screen, never a crash.
+ * environment when they configure anything. Only when nothing at all is
+ * configured and `startDevProvider` is given (a development run) does the
+ * embedded development provider stand in; `OIDC_REDIRECT_URI` alone then
+ * chooses its redirect mode.
+ *
+ * Never throws: a missing configuration (in a packaged or production run), a
+ * partial one (e.g. only `OIDC_API_BASE_URLS`, or an issuer without a client
+ * id: the message names each missing field) and an invalid one all become a
+ * `config_invalid` result, whose message says which file to create or fix
+ * and where it is. The UI shows it as the configuration screen. A partial
+ * configuration never falls back to the development provider, whose tokens
+ * would otherwise go to the configured API.
  */
 export async function resolveAuthConfig(deps: ResolveAuthConfigDeps): Promise<ShellAuthSetup> {
   const { logger } = deps;
   let config: AuthConfig | undefined;
   try {
-    config = await deps.loadConfig({ file: deps.configFile, env: deps.env });
+    config = await deps.loadConfig({
+      file: deps.configFile,
+      env: deps.env,
+      ...(deps.startDevProvider === undefined ? {} : { ignoredWhenAlone: ['redirectUri'] as const }),
+    });
   } catch (error) {
-    const authError = isAuthError(error)
-      ? error
-      : new AuthError('config_invalid', `The sign-in configuration could not be loaded from ${deps.configFile}.`, { cause: error });
-    logger.error(`configuration: ${authError.message}`);
-    return { kind: 'invalid', error: authError };
+    const message = isAuthError(error) ? error.message : `The sign-in configuration could not be loaded from ${deps.configFile}.`;
+    logger.error(`configuration: ${message}`);
+    return { kind: 'invalid', error: new AuthError('config_invalid', `${message}\n\n${configFileHelp(deps.configFile)}`, { cause: error }) };
   }
   if (config !== undefined) {
     logger.info(`signing in with ${new URL(config.issuer).host} (redirect ${config.redirectUri})`);
     return { kind: 'configured', config };
+  }
+
+  if (deps.startDevProvider === undefined) {
+    logger.error(`no sign-in provider is configured: ${deps.configFile} does not exist and no OIDC_* variable is set`);
+    return { kind: 'invalid', error: new AuthError('config_invalid', notConfiguredMessage(deps.configFile)) };
   }
 
   let devProvider: DevProviderHandle;
@@ -63,8 +88,7 @@ export async function resolveAuthConfig(deps: ResolveAuthConfigDeps): Promise<Sh
       kind: 'invalid',
       error: new AuthError(
         'config_invalid',
-        `No sign-in provider is configured, and the built-in development provider could not start (${detail}). ` +
-          `Create ${deps.configFile} with "issuer", "clientId" and "redirectUri", or set OIDC_ISSUER, OIDC_CLIENT_ID and OIDC_REDIRECT_URI.`,
+        `The built-in development provider could not start (${detail}).\n\n${notConfiguredMessage(deps.configFile)}`,
         { cause: error },
       ),
     };
@@ -73,7 +97,7 @@ export async function resolveAuthConfig(deps: ResolveAuthConfigDeps): Promise<Sh
   try {
     const devConfig = await deps.loadConfig({ env: developmentEnv(devProvider, deps.env) });
     if (devConfig === undefined) throw new AuthError('config_invalid', 'The development provider configuration is empty.');
-    logger.info(`no configuration found: using the development provider at ${devProvider.issuer} (redirect ${devConfig.redirectUri})`);
+    logger.info(`development run, nothing configured: using the development provider at ${devProvider.issuer} (redirect ${devConfig.redirectUri})`);
     return { kind: 'configured', config: devConfig, devProvider };
   } catch (error) {
     await Promise.resolve(devProvider.close()).catch(() => undefined);
@@ -84,9 +108,38 @@ export async function resolveAuthConfig(deps: ResolveAuthConfigDeps): Promise<Sh
 }
 
 /**
+ * The configuration screen's text when nothing is configured: the file to
+ * create (this machine's real path) with an example, and where the file is
+ * on each OS (Electron's userData folder: appData + the app's name).
+ */
+export function notConfiguredMessage(configFile: string): string {
+  return [
+    'No sign-in provider is configured.',
+    `Create the file ${configFile} with your provider's settings, for example:`,
+    `{"issuer": "https://login.example.com", "clientId": "your-client-id", "redirectUri": "${DEFAULT_REDIRECT_URI}"}`,
+    'then restart the app. The environment variables OIDC_ISSUER, OIDC_CLIENT_ID and OIDC_REDIRECT_URI can be used instead.',
+    '',
+    configFileHelp(configFile),
+  ].join('\n');
+}
+
+/** Where the configuration file lives: this machine's path, then the location on each OS. */
+export function configFileHelp(configFile: string): string {
+  const appName = path.basename(path.dirname(configFile));
+  return [
+    `The configuration file on this computer: ${configFile}`,
+    'Where it is on each system:',
+    `- Windows: %APPDATA%\\${appName}\\${CONFIG_FILE_NAME}`,
+    `- macOS: ~/Library/Application Support/${appName}/${CONFIG_FILE_NAME}`,
+    `- Linux: $XDG_CONFIG_HOME/${appName}/${CONFIG_FILE_NAME} (~/.config/${appName}/${CONFIG_FILE_NAME} when XDG_CONFIG_HOME is not set)`,
+  ].join('\n');
+}
+
+/**
  * The environment for the development provider: its issuer and client id,
- * the custom-scheme redirect unless OIDC_REDIRECT_URI asks for loopback, and
- * the user's other OIDC_* settings (scopes, API base URLs) as they are.
+ * and the custom-scheme redirect unless OIDC_REDIRECT_URI asks for loopback.
+ * Nothing else is taken from the environment: any other OIDC_* setting is a
+ * configuration of its own (resolveAuthConfig never gets here with one).
  */
 export function developmentEnv(
   devProvider: Pick<DevProviderHandle, 'issuer' | 'clientId'>,
@@ -94,7 +147,6 @@ export function developmentEnv(
 ): Record<string, string | undefined> {
   const redirect = env['OIDC_REDIRECT_URI'];
   return {
-    ...Object.fromEntries(Object.entries(env).filter(([name]) => name.startsWith('OIDC_'))),
     OIDC_ISSUER: devProvider.issuer,
     OIDC_CLIENT_ID: devProvider.clientId,
     OIDC_REDIRECT_URI: redirect === undefined || redirect === '' ? DEFAULT_REDIRECT_URI : redirect,

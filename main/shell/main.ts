@@ -21,7 +21,7 @@ import { app, BrowserWindow, ipcMain, powerMonitor, protocol, session, shell } f
 import { AuthError, createAuthService, createKeytarVault, isAuthError, keychainServiceName, loadConfig } from '../auth/index';
 import type { AuthService } from '../auth/ports';
 import { APP_ENTRY_URL, APP_ORIGIN, APP_SCHEME, createAppProtocolHandler } from './app-protocol';
-import { resolveAuthConfig, type DevProviderHandle } from './auth-config';
+import { CONFIG_FILE_NAME, resolveAuthConfig, type DevProviderHandle } from './auth-config';
 import { bootAuth } from './boot';
 import { createDeepLinkRouter, type DeepLinkRouter } from './deep-link-router';
 import { createIpcRouter } from './ipc-handlers';
@@ -46,6 +46,13 @@ const PRELOAD = path.join(HERE, 'preload.cjs');
 const RENDERER_DIR = path.join(HERE, '..', 'renderer');
 
 const log = createRedactingLogger('shell');
+
+/**
+ * Set by scripts/build.mjs: true only in the development build (`npm start`).
+ * In the production build it is false, esbuild drops every branch that
+ * depends on it, and the development provider is not in the output at all.
+ */
+declare const __OIDC_DESKTOP_DEVELOPMENT__: boolean;
 
 interface Services extends SessionHandlerDeps {
   readonly auth: AuthService;
@@ -160,19 +167,24 @@ function setupWindow(): MainWindowHolder {
 }
 
 /**
- * The core, against the configured provider, or the embedded development
- * provider when nothing is configured. An invalid configuration gives a
- * stand-in whose session state is the config_invalid error the UI shows.
+ * The core, against the configured provider. In a development run only (the
+ * development build, not packaged) the embedded development provider stands
+ * in when nothing at all is configured. A missing, partial or invalid
+ * configuration gives a stand-in whose session state is the config_invalid
+ * error the UI shows as the configuration screen.
  */
 async function setupAuth(): Promise<Services> {
+  // Both conditions: a packaged app never starts it, even from a development build.
+  const startDevProvider =
+    __OIDC_DESKTOP_DEVELOPMENT__ && !app.isPackaged
+      ? async (): Promise<DevProviderHandle> => (await import('../dev-provider/dev-provider')).startDevProvider()
+      : undefined;
   const setup = await resolveAuthConfig({
-    configFile: path.join(app.getPath('userData'), 'oidc-config.json'),
+    // Electron's userData: <appData>/<productName>, shown to the user as is when the file is missing.
+    configFile: path.join(app.getPath('userData'), CONFIG_FILE_NAME),
     env: process.env,
     loadConfig,
-    startDevProvider: async () => {
-      const { startDevProvider } = await import('../dev-provider/dev-provider');
-      return startDevProvider();
-    },
+    ...(startDevProvider === undefined ? {} : { startDevProvider }),
     logger: log,
   });
   const unavailable = (error: AuthError): Services => ({

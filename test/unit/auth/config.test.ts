@@ -117,6 +117,47 @@ describe('loadConfig', () => {
     assert.equal(await loadConfig({ file: '/nonexistent/config.json', env: {} }), undefined);
   });
 
+  // Issue 10 (High): a partial configuration is an error naming what is missing, never "nothing configured".
+  it('refuses a configuration that sets only OIDC_API_BASE_URLS, naming the missing fields', async () => {
+    await assert.rejects(
+      loadConfig({ file: '/nonexistent/config.json', env: { OIDC_API_BASE_URLS: 'https://api.example.com/' } }),
+      (error: AuthError) =>
+        error.code === 'config_invalid' && /issuer: is missing/.test(error.message) && /clientId: is missing/.test(error.message) && /redirectUri: is missing/.test(error.message),
+    );
+  });
+
+  it('refuses an issuer without a client id, naming clientId', async () => {
+    await assert.rejects(
+      loadConfig({ env: { OIDC_ISSUER: 'https://login.example.com', OIDC_REDIRECT_URI: 'com.example.desktop:/callback' } }),
+      (error: AuthError) => error.code === 'config_invalid' && /clientId: is missing/.test(error.message) && !/issuer: is missing/.test(error.message),
+    );
+  });
+
+  it('refuses a configuration file that names no provider (an empty object)', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'config-test-'));
+    try {
+      const file = join(dir, 'config.json');
+      await writeFile(file, '{"scopes": ["openid"]}');
+      await assert.rejects(loadConfig({ file, env: {} }), (error: AuthError) => error.code === 'config_invalid' && /issuer: is missing/.test(error.message));
+    } finally {
+      await rm(dir, { recursive: true });
+    }
+  });
+
+  it('does not count a field listed in ignoredWhenAlone as a configuration on its own', async () => {
+    assert.equal(await loadConfig({ env: { OIDC_REDIRECT_URI: 'http://127.0.0.1/callback' }, ignoredWhenAlone: ['redirectUri'] }), undefined);
+    await assert.rejects(
+      loadConfig({ env: { OIDC_REDIRECT_URI: 'http://127.0.0.1/callback', OIDC_SCOPES: 'openid' }, ignoredWhenAlone: ['redirectUri'] }),
+      (error: AuthError) => error.code === 'config_invalid' && /issuer: is missing/.test(error.message),
+    );
+    // With a provider named, the field is used as usual.
+    const config = await loadConfig({
+      env: { OIDC_ISSUER: 'https://login.example.com', OIDC_CLIENT_ID: 'desktop', OIDC_REDIRECT_URI: 'http://127.0.0.1/callback' },
+      ignoredWhenAlone: ['redirectUri'],
+    });
+    assert.equal(config?.redirectUri, 'http://127.0.0.1/callback');
+  });
+
   it('names the file when it is not JSON', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'config-test-'));
     try {

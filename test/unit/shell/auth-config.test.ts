@@ -113,15 +113,66 @@ describe('resolveAuthConfig', () => {
 });
 
 describe('developmentEnv', () => {
-  it('keeps the user’s other OIDC_ settings and nothing else from the environment', () => {
+  it('takes only the redirect choice from the environment', () => {
     const env = developmentEnv(fakeDevProvider(), { OIDC_SCOPES: 'openid profile', PATH: '/usr/bin', OIDC_ISSUER: 'https://ignored.example' });
     assert.deepEqual(env, {
-      OIDC_SCOPES: 'openid profile',
       OIDC_ISSUER: 'http://127.0.0.1:45678',
       OIDC_CLIENT_ID: 'oidc-desktop-dev',
       OIDC_REDIRECT_URI: 'com.example.desktop:/callback',
     });
   });
+});
+
+// Issue 10 (High): the development provider only in a development run, and never for a partial configuration.
+describe('resolveAuthConfig without a development provider (packaged or production build)', () => {
+  const USER_DATA_FILE = '/home/dana/.config/OIDC Desktop/oidc-config.json';
+
+  it('shows the configuration screen when nothing is configured: the real path, and where the file is on each OS', async () => {
+    const logger = recordingLogger();
+    const setup = await resolveAuthConfig({ configFile: USER_DATA_FILE, env: {}, loadConfig, logger });
+    assert.equal(setup.kind, 'invalid');
+    if (setup.kind !== 'invalid') return;
+    assert.equal(setup.error.code, 'config_invalid');
+    const message = setup.error.message;
+    assert.ok(message.includes(`Create the file ${USER_DATA_FILE}`), message);
+    assert.ok(message.includes('"issuer"') && message.includes('"clientId"') && message.includes('"redirectUri"'), message);
+    assert.ok(message.includes('- Windows: %APPDATA%\\OIDC Desktop\\oidc-config.json'), message);
+    assert.ok(message.includes('- macOS: ~/Library/Application Support/OIDC Desktop/oidc-config.json'), message);
+    assert.ok(message.includes('- Linux: $XDG_CONFIG_HOME/OIDC Desktop/oidc-config.json (~/.config/OIDC Desktop/oidc-config.json when XDG_CONFIG_HOME is not set)'), message);
+    assert.ok(logger.lines.some((line) => line.startsWith('error')));
+  });
+
+  it('refuses OIDC_REDIRECT_URI alone: it names no provider', async () => {
+    const setup = await resolveAuthConfig({ configFile: USER_DATA_FILE, env: { OIDC_REDIRECT_URI: 'http://127.0.0.1/callback' }, loadConfig, logger: recordingLogger() });
+    assert.equal(setup.kind, 'invalid');
+    assert.match(setup.kind === 'invalid' ? setup.error.message : '', /issuer: is missing[\s\S]*clientId: is missing/);
+  });
+});
+
+describe('resolveAuthConfig with a partial configuration (also in a development run)', () => {
+  for (const [name, env, missing, present] of [
+    ['only OIDC_API_BASE_URLS', { OIDC_API_BASE_URLS: 'https://api.example.com/' }, ['issuer', 'clientId', 'redirectUri'], []],
+    ['an issuer without a client id', { OIDC_ISSUER: 'https://login.example.com', OIDC_REDIRECT_URI: 'com.example.desktop:/callback' }, ['clientId'], ['issuer', 'redirectUri']],
+    ['only OIDC_SCOPES, beside the redirect choice', { OIDC_SCOPES: 'openid', OIDC_REDIRECT_URI: 'http://127.0.0.1/callback' }, ['issuer', 'clientId'], ['redirectUri']],
+  ] as const) {
+    it(`${name}: config_invalid naming the missing fields and the file; the development provider is not started`, async () => {
+      let started = 0;
+      const setup = await resolveAuthConfig({
+        configFile: CONFIG_FILE,
+        env,
+        loadConfig,
+        startDevProvider: async () => (started++, fakeDevProvider()),
+        logger: recordingLogger(),
+      });
+      assert.equal(started, 0, 'the development provider was started');
+      assert.equal(setup.kind, 'invalid');
+      if (setup.kind !== 'invalid') return;
+      assert.equal(setup.error.code, 'config_invalid');
+      for (const field of missing) assert.ok(setup.error.message.includes(`- ${field}: is missing`), `${field} not named: ${setup.error.message}`);
+      for (const field of present) assert.ok(!setup.error.message.includes(`- ${field}: is missing`), `${field} named as missing: ${setup.error.message}`);
+      assert.ok(setup.error.message.includes(`The configuration file on this computer: ${CONFIG_FILE}`), setup.error.message);
+    });
+  }
 });
 
 describe('createUnavailableAuthService', () => {

@@ -47,8 +47,16 @@ export interface FakeElectronState {
   becomeReady(): void;
 }
 
+/** Set by a test before it imports a fresh bundle: how the next stand-in starts. Read once, then cleared. */
+export interface FakeElectronOptions {
+  readonly isPackaged?: boolean;
+  readonly userData?: string;
+}
+const next = (globalThis as unknown as { __fakeElectronNext?: FakeElectronOptions }).__fakeElectronNext ?? {};
+delete (globalThis as unknown as { __fakeElectronNext?: FakeElectronOptions }).__fakeElectronNext;
+
 class FakeApp extends EventEmitter {
-  isPackaged = true;
+  isPackaged = next.isPackaged ?? true;
   private resolveReady!: () => void;
   private readonly ready = new Promise<void>((resolve) => {
     this.resolveReady = resolve;
@@ -129,7 +137,7 @@ const powerMonitorEmitter = new EventEmitter();
 const state: FakeElectronState = {
   calls: [],
   lockGranted: true,
-  userData: '/nonexistent/userData',
+  userData: next.userData ?? '/nonexistent/userData',
   privileged: [],
   protocolHandlers: new Map(),
   ipcHandlers: new Map(),

@@ -6,11 +6,13 @@
  * deep-link sources (cold-start argv, open-url from will-finish-launching,
  * second-instance), the configuration error screen, and shutdown.
  *
- * main.ts is bundled exactly as scripts/build.mjs bundles it, except that
- * `electron` resolves to the stand-in and keytar to nothing (so the vault
- * fails as on a machine without a keychain, and never touches the developer's
- * own). The provider is an unreachable 127.0.0.1 address, or the embedded
- * development provider on 127.0.0.1: nothing here needs a network or a browser.
+ * main.ts is bundled exactly as scripts/build.mjs bundles it (its
+ * mainBundleOptions, in both variants: production, and development with the
+ * embedded development provider), except that `electron` resolves to the
+ * stand-in and keytar to nothing (so the vault fails as on a machine without
+ * a keychain, and never touches the developer's own). The provider is an
+ * unreachable 127.0.0.1 address, or the embedded development provider on
+ * 127.0.0.1: nothing here needs a network or a browser.
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -19,8 +21,9 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import * as esbuild from 'esbuild';
+import { mainBundleOptions } from '../../../scripts/build.mjs';
 import { buildContentSecurityPolicy } from '../../../main/shell/content-security-policy';
-import type { FakeElectronState } from './fake-electron';
+import type { FakeElectronOptions, FakeElectronState } from './fake-electron';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const CALLBACK = 'com.example.desktop:/callback?code=cold-start-code&state=s1';
@@ -37,22 +40,35 @@ async function until<T>(probe: () => T | undefined, what: string, timeoutMs = 10
   }
 }
 
+/** Listening TCP servers in this process: the development provider is one, so a count that stays put means it never started. */
+function listeningServers(): number {
+  return process.getActiveResourcesInfo().filter((name) => name === 'TCPServerWrap').length;
+}
+
 describe('main.ts wiring (Electron stand-in)', () => {
   let outDir: string;
-  let bundleUrl: string;
+  /** The two builds of main.ts: production (what `npm run dist` packages) and development (`npm start`). */
+  const bundleUrls = { production: '', development: '' };
   const savedEnv = { ...process.env };
   const savedConsole = { log: console.log, warn: console.warn, error: console.error };
   /** Everything the app logs (through console), kept out of the test output and checked for secrets. */
   const logged: string[] = [];
 
-  /** Imports a fresh copy of the bundle (main() runs on import) and returns its stand-in's state. */
-  async function startApp(instance: string, env: Record<string, string>, argv: string[] = []): Promise<FakeElectronState> {
+  /** Imports a fresh copy of a bundle (main() runs on import) and returns its stand-in's state. */
+  async function startApp(
+    instance: string,
+    env: Record<string, string>,
+    argv: string[] = [],
+    options: FakeElectronOptions & { readonly variant?: keyof typeof bundleUrls } = {},
+  ): Promise<FakeElectronState> {
     for (const name of Object.keys(process.env)) if (name.startsWith('OIDC_')) delete process.env[name];
     Object.assign(process.env, env);
     const savedArgv = process.argv;
     process.argv = [process.execPath, '.', ...argv];
+    const { variant = 'production', ...electronOptions } = options;
+    (globalThis as unknown as { __fakeElectronNext?: FakeElectronOptions }).__fakeElectronNext = electronOptions;
     try {
-      await import(`${bundleUrl}?instance=${instance}`);
+      await import(`${bundleUrls[variant]}?instance=${instance}`);
     } finally {
       process.argv = savedArgv;
     }
@@ -61,24 +77,12 @@ describe('main.ts wiring (Electron stand-in)', () => {
     return state;
   }
 
-  before(async () => {
-    // Inside the repository (.tmp/ is git-ignored) so the bundle's external oidc-provider resolves from node_modules.
-    await mkdir(path.join(root, '.tmp'), { recursive: true });
-    outDir = await mkdtemp(path.join(root, '.tmp', 'main-wiring-'));
-    const renderer = spawnSync(process.execPath, [path.join(root, 'scripts/build.mjs'), '--renderer-only', '--quiet', '--out', outDir], { encoding: 'utf8' });
-    assert.equal(renderer.status, 0, renderer.stderr);
+  async function bundle(variant: keyof typeof bundleUrls): Promise<void> {
+    const options = mainBundleOptions({ development: variant === 'development', outdir: path.join(outDir, variant, 'main') });
     await esbuild.build({
-      absWorkingDir: root,
-      entryPoints: { main: 'main/shell/main.ts' },
-      outdir: path.join(outDir, 'main'),
-      outExtension: { '.js': '.mjs' },
-      bundle: true,
-      splitting: true,
-      format: 'esm',
-      platform: 'node',
-      target: 'node20',
-      external: ['keytar', 'oidc-provider'],
-      banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
+      ...options,
+      // The stand-in replaces electron, and keytar is never loaded: both are resolved by the plugin below instead.
+      external: (options.external ?? []).filter((name) => name !== 'electron' && name !== 'keytar'),
       logLevel: 'silent',
       plugins: [
         {
@@ -91,7 +95,27 @@ describe('main.ts wiring (Electron stand-in)', () => {
         },
       ],
     });
-    bundleUrl = pathToFileURL(path.join(outDir, 'main', 'main.mjs')).href;
+    // The window's renderer folder sits beside main/, as in dist/.
+    const renderer = spawnSync(process.execPath, [path.join(root, 'scripts/build.mjs'), '--renderer-only', '--quiet', '--out', path.join(outDir, variant)], { encoding: 'utf8' });
+    assert.equal(renderer.status, 0, renderer.stderr);
+    bundleUrls[variant] = pathToFileURL(path.join(outDir, variant, 'main', 'main.mjs')).href;
+  }
+
+  /** The session and provider info the renderer would get once the core (or its stand-in) is in place. */
+  async function sessionOf(electron: FakeElectronState) {
+    electron.becomeReady();
+    await until(() => electron.ipcHandlers.size === 7, 'the IPC handlers');
+    const session = (await electron.ipcHandlers.get('getSession')?.(trusted)) as { ok: true; value: { status: string; error?: { code: string; message: string } } };
+    const info = (await electron.ipcHandlers.get('getProviderInfo')?.(trusted)) as { ok: true; value: { issuerHost: string; development: boolean } };
+    return { session: session.value, info: info.value };
+  }
+
+  before(async () => {
+    // Inside the repository (.tmp/ is git-ignored) so the development bundle's external oidc-provider resolves from node_modules.
+    await mkdir(path.join(root, '.tmp'), { recursive: true });
+    outDir = await mkdtemp(path.join(root, '.tmp', 'main-wiring-'));
+    await bundle('production');
+    await bundle('development');
     for (const level of ['log', 'warn', 'error'] as const) console[level] = (...args: unknown[]) => void logged.push(args.map(String).join(' '));
   });
 
@@ -206,8 +230,57 @@ describe('main.ts wiring (Electron stand-in)', () => {
     electron.app.emit('will-quit');
   });
 
-  it('starts the embedded development provider when nothing is configured, and stops it on quit', async () => {
-    const electron = await startApp('development', {});
+  // Issue 10 (High): a packaged app never starts the development provider; a partial configuration never falls back to it.
+  for (const variant of ['production', 'development'] as const) {
+    it(`packaged (${variant} build), nothing configured: starts nothing and shows the configuration screen with the real path`, async () => {
+      const userData = `/home/dana/.config/OIDC Desktop ${variant}`;
+      const serversBefore = listeningServers();
+      const electron = await startApp(`packaged-unconfigured-${variant}`, {}, [], { variant, isPackaged: true, userData });
+      const { session, info } = await sessionOf(electron);
+      assert.equal(session.status, 'error');
+      assert.equal(session.error?.code, 'config_invalid');
+      assert.ok(session.error?.message.includes(`Create the file ${userData}/oidc-config.json`), session.error?.message);
+      assert.ok(session.error?.message.includes('- Windows: %APPDATA%'), session.error?.message);
+      assert.deepEqual(info, { issuerHost: '', development: false });
+      assert.equal(listeningServers(), serversBefore, 'a server was started');
+      assert.ok(!logged.some((line) => line.includes('using the development provider')), 'the development provider was used');
+      const signIn = (await electron.ipcHandlers.get('signIn')?.(trusted)) as { ok: false; error: { code: string } };
+      assert.equal(signIn.error.code, 'config_invalid');
+      assert.deepEqual(electron.opened, [], 'no browser was opened');
+      electron.app.emit('will-quit');
+    });
+  }
+
+  it('the production build, not packaged, nothing configured: no development provider either', async () => {
+    const serversBefore = listeningServers();
+    const electron = await startApp('unpackaged-production', {}, [], { variant: 'production', isPackaged: false });
+    const { session, info } = await sessionOf(electron);
+    assert.equal(session.error?.code, 'config_invalid');
+    assert.equal(info.development, false);
+    assert.equal(listeningServers(), serversBefore, 'a server was started');
+    electron.app.emit('will-quit');
+  });
+
+  for (const [name, env, missing] of [
+    ['only OIDC_API_BASE_URLS', { OIDC_API_BASE_URLS: 'https://api.example.com/' }, ['issuer', 'clientId', 'redirectUri']],
+    ['an issuer without a client id', { OIDC_ISSUER: 'https://login.example.com', OIDC_REDIRECT_URI: 'com.example.desktop:/callback' }, ['clientId']],
+  ] as const) {
+    for (const isPackaged of [true, false]) {
+      it(`${isPackaged ? 'packaged' : 'development run'}, ${name}: starts nothing and names the missing fields`, async () => {
+        const serversBefore = listeningServers();
+        const electron = await startApp(`partial-${isPackaged}-${missing.length}`, env, [], { variant: 'development', isPackaged });
+        const { session, info } = await sessionOf(electron);
+        assert.equal(session.error?.code, 'config_invalid');
+        for (const field of missing) assert.ok(session.error?.message.includes(`- ${field}: is missing`), `${field} not named: ${session.error?.message}`);
+        assert.equal(info.development, false);
+        assert.equal(listeningServers(), serversBefore, 'a server was started');
+        electron.app.emit('will-quit');
+      });
+    }
+  }
+
+  it('a development run (development build, not packaged) starts the embedded development provider when nothing is configured, and stops it on quit', async () => {
+    const electron = await startApp('development', {}, [], { variant: 'development', isPackaged: false });
     electron.becomeReady();
     await until(() => electron.ipcHandlers.size === 7, 'the IPC handlers');
     const info = (await electron.ipcHandlers.get('getProviderInfo')?.(trusted)) as { ok: true; value: { issuerHost: string; development: boolean } };

@@ -1,0 +1,3 @@
+/** Types for build.mjs's export (see there). */
+import type { BuildOptions } from 'esbuild';
+export declare function mainBundleOptions(variant: { readonly development: boolean; readonly outdir: string }): BuildOptions;
