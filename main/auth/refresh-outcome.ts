@@ -57,9 +57,11 @@ export function parseRetryAfter(value: string | null, now: number): number | und
   if (value === null) return undefined;
   const text = value.trim();
   if (/^\d+$/.test(text)) return Number(text) * 1000;
-  // IMF-fixdate, and the obsolete RFC 850 / asctime forms, all of which Date parses; a bare number never reaches here.
+  // IMF-fixdate, and the obsolete RFC 850 / asctime forms (RFC 9110 §5.6.7), all in GMT. Date parses
+  // the first two with their "GMT"; asctime carries no zone, which Date would read as local time.
   if (!/^[A-Za-z]{3}/.test(text)) return undefined;
-  const at = Date.parse(text);
+  const asctime = /^[A-Za-z]{3} [A-Za-z]{3} [ \d]\d \d{2}:\d{2}:\d{2} \d{4}$/.test(text);
+  const at = Date.parse(asctime ? `${text} GMT` : text);
   return Number.isNaN(at) ? undefined : Math.max(0, at - now);
 }
 
