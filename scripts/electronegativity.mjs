@@ -74,10 +74,11 @@ const REVIEWED = [
   },
   {
     check: 'OPEN_EXTERNAL_JS_CHECK',
-    sample: /options\.openExternal\((authorizeUrl|endSessionUrl)\.href\)/,
+    sample: /options\.openExternal\((authorizeUrl\.href|endSessionUrl(\.href)?)\)/,
     why:
       'Inside the bundled core (main/auth, dist/main/main.mjs): a call of the openExternal *option*, i.e. the guarded function ' +
-      'above, with the authorize / end-session URL the core built from the validated discovery document.',
+      'above, with the authorize / end-session URL the core built from the validated discovery document ' +
+      '(sign-out.ts: endSessionUrl is the href of openid-client\'s buildEndSessionUrl).',
   },
   {
     check: 'PROTOCOL_HANDLER_JS_CHECK',
