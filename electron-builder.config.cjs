@@ -20,14 +20,20 @@ module.exports = {
     output: 'out',
     buildResources: 'build',
   },
-  // Only the bundles: main.mjs (+ chunks), preload.cjs, renderer. Production
-  // dependencies (keytar, openid-client) are added by electron-builder; the
-  // development provider's oidc-provider is a devDependency and stays out, so
-  // a packaged app without configuration shows the config_invalid screen.
+  // Only the bundles: main.mjs, preload.cjs, renderer. `npm run dist` builds the production
+  // variant first (scripts/build.mjs): openid-client and everything else the main process
+  // needs is bundled in, the development provider is not in it at all, and the build fails
+  // if the output imports anything but electron, Node built-ins, keytar and its own files.
+  // build/after-pack.cjs checks that again on what is packaged, so a development build
+  // (`npm start`) left in dist/ is never shipped. electron-builder adds the production
+  // dependencies' folders; oidc-provider is a devDependency and stays out.
   files: ['dist/**/*', 'package.json', '!**/*.map'],
   asar: true,
-  // keytar's native addon must live outside the asar to be loaded.
-  asarUnpack: ['**/node_modules/keytar/**/*.node'],
+  // keytar is the one package the bundle imports. Its whole folder is kept outside the asar
+  // (resources/app.asar.unpacked/node_modules/keytar, inside the installed app) so the
+  // native addon can be loaded; `import('keytar')` from dist/main finds it in the app's own
+  // node_modules before any folder outside the app.
+  asarUnpack: ['**/node_modules/keytar/**'],
   // keytar is N-API (one binary for Node and Electron); electron-builder still rebuilds it for the target.
   npmRebuild: true,
   afterPack: 'build/after-pack.cjs',

@@ -11,8 +11,10 @@
  *   which holds the tokens.
  * - EnableCookieEncryption on: cookies at rest are encrypted with an OS key.
  * - EnableEmbeddedAsarIntegrityValidation on + OnlyLoadAppFromAsar on: the
- *   app runs only from its own app.asar, and the asar must match the hash
- *   embedded at build time.
+ *   app runs only from its own app.asar, and on macOS and Windows the asar
+ *   must match the hash embedded at build time. Electron implements the
+ *   integrity check on macOS and Windows only: on Linux the fuse is set but
+ *   checks nothing (see README, "Packaging").
  *
  * (electron-builder 26 also has a built-in `electronFuses` option; a hook
  * keeps the exact @electron/fuses call visible and lets us fail the build if
@@ -41,7 +43,23 @@ function electronBinaryPath(context) {
 /** electron-builder's Arch enum value for arm64 (builder-util: ia32 0, x64 1, armv7l 2, arm64 3, universal 4). */
 const ARCH_ARM64 = 3;
 
+/**
+ * Refuses to package a main bundle that loads code from outside itself or
+ * holds the development provider (a development build left in dist/ by
+ * `npm start`): see check-bundle-imports.mjs.
+ */
+async function assertProductionBundle(context) {
+  const { bundleImportProblems } = await import('./check-bundle-imports.mjs');
+  const dir = path.join(context.packager.info.projectDir, 'dist', 'main');
+  const problems = await bundleImportProblems(dir);
+  if (problems.length > 0) {
+    const lines = problems.map((p) => `  ${p.file}: ${p.specifier} (${p.problem})`).join('\n');
+    throw new Error(`after-pack: dist/main is not the production build (run node scripts/build.mjs):\n${lines}`);
+  }
+}
+
 module.exports = async function afterPack(context) {
+  await assertProductionBundle(context);
   const binary = electronBinaryPath(context);
   if (!existsSync(binary)) throw new Error(`after-pack: the Electron binary is not at ${binary}`);
   const isMac = context.electronPlatformName === 'darwin' || context.electronPlatformName === 'mas';

@@ -7,7 +7,7 @@ import type { IpcErrorCode } from '../main/ipc/contract';
  */
 export const MESSAGES: Readonly<Record<IpcErrorCode, string>> = {
   config_invalid:
-    'The app’s sign-in settings are not valid, so it cannot sign you in. Ask whoever set up the app to fix the configuration, then restart the app.',
+    'The app’s sign-in settings are not valid, so it cannot sign you in. Below is what to create or fix; restart the app afterwards.',
   discovery_failed: 'The sign-in service could not be reached. Check your internet connection and try again.',
   provider_unsupported: 'The sign-in service does not support the secure sign-in method this app needs.',
   issuer_mismatch: 'The sign-in service identified itself differently than expected, so the app stopped for your safety.',

@@ -176,6 +176,7 @@ function signedInScreen(state: Extract<SessionState, { status: 'signed-in' }>, c
 }
 
 function errorScreen(error: { readonly code: string; readonly message: string }, context: ViewContext): HTMLElement {
+  if (error.code === 'config_invalid') return configurationScreen(error, context);
   const retryLabel = retryStartsSignIn(error.code) ? 'Try again' : 'Check again';
   return h(
     'section',
@@ -187,6 +188,24 @@ function errorScreen(error: { readonly code: string; readonly message: string },
       : null,
     providerLine(context.provider),
     h('div', { class: 'actions' }, button(retryLabel, () => context.actions.retry(error.code), { id: 'retry', primary: true })),
+  );
+}
+
+/**
+ * The configuration screen: sign-in is not set up, or its settings are
+ * incomplete or invalid. The main process writes the message itself (which
+ * file to create or fix, its path on this computer and on each OS, each
+ * missing field), so it is shown in full, as text, not folded away.
+ */
+function configurationScreen(error: { readonly code: string; readonly message: string }, context: ViewContext): HTMLElement {
+  return h(
+    'section',
+    { class: 'screen', 'data-screen': 'error', 'data-code': error.code },
+    heading('Set up sign-in'),
+    h('p', { class: 'notice error', id: 'error-message' }, messageFor(error.code)),
+    error.message ? h('p', { class: 'config-help', id: 'config-help' }, error.message) : null,
+    providerLine(context.provider),
+    h('div', { class: 'actions' }, button('Check again', () => context.actions.retry(error.code), { id: 'retry', primary: true })),
   );
 }
 
