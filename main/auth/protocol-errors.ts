@@ -100,7 +100,7 @@ export function scrubbedProviderText(value: unknown, secrets: readonly string[])
   if (typeof value !== 'string') return '';
   let text = value;
   // Longest first, so a secret containing another is removed whole.
-  for (const secret of [...secrets].sort((a, b) => b.length - a.length)) text = text.split(secret).join('[redacted]');
+  for (const secret of secrets.filter((entry) => entry !== '').sort((a, b) => b.length - a.length)) text = text.split(secret).join('[redacted]');
   return cleanText(text.replace(TOKEN_SHAPED, '[redacted]'));
 }
 
