@@ -281,29 +281,34 @@ describe('main.ts wiring (Electron stand-in)', () => {
 
   it('a development run (development build, not packaged) starts the embedded development provider when nothing is configured, and stops it on quit', async () => {
     const electron = await startApp('development', {}, [], { variant: 'development', isPackaged: false });
-    electron.becomeReady();
-    await until(() => electron.ipcHandlers.size === 7, 'the IPC handlers');
-    const info = (await electron.ipcHandlers.get('getProviderInfo')?.(trusted)) as { ok: true; value: { issuerHost: string; development: boolean } };
-    assert.equal(info.value.development, true);
-    assert.match(info.value.issuerHost, /^127\.0\.0\.1:\d+$/);
-    const discovery = await fetch(`http://${info.value.issuerHost}/.well-known/openid-configuration`);
-    assert.equal(discovery.status, 200, 'the development provider answers');
-    await discovery.arrayBuffer();
+    // The provider is stopped on quit: also when an assertion fails, or it would keep the test process alive.
+    let issuerHost = '';
+    try {
+      electron.becomeReady();
+      await until(() => electron.ipcHandlers.size === 7, 'the IPC handlers');
+      const info = (await electron.ipcHandlers.get('getProviderInfo')?.(trusted)) as { ok: true; value: { issuerHost: string; development: boolean } };
+      issuerHost = info.value.issuerHost;
+      assert.equal(info.value.development, true);
+      assert.match(issuerHost, /^127\.0\.0\.1:\d+$/);
+      const discovery = await fetch(`http://${issuerHost}/.well-known/openid-configuration`);
+      assert.equal(discovery.status, 200, 'the development provider answers');
+      await discovery.arrayBuffer();
 
-    // Sign in opens the provider's authorize URL in the system browser, with the custom-scheme redirect.
-    const signIn = (await electron.ipcHandlers.get('signIn')?.(trusted)) as { ok: boolean };
-    assert.equal(signIn.ok, true, JSON.stringify(signIn));
-    const authorize = new URL(await until(() => electron.opened[0], 'the browser to be opened'));
-    assert.equal(authorize.host, info.value.issuerHost);
-    assert.equal(authorize.searchParams.get('redirect_uri'), 'com.example.desktop:/callback');
-    assert.equal(authorize.searchParams.get('client_id'), 'oidc-desktop-dev');
-    await electron.ipcHandlers.get('cancelSignIn')?.(trusted);
-
-    electron.app.emit('will-quit');
+      // Sign in opens the provider's authorize URL in the system browser, with the custom-scheme redirect.
+      const signIn = (await electron.ipcHandlers.get('signIn')?.(trusted)) as { ok: boolean };
+      assert.equal(signIn.ok, true, JSON.stringify(signIn));
+      const authorize = new URL(await until(() => electron.opened[0], 'the browser to be opened'));
+      assert.equal(authorize.host, issuerHost);
+      assert.equal(authorize.searchParams.get('redirect_uri'), 'com.example.desktop:/callback');
+      assert.equal(authorize.searchParams.get('client_id'), 'oidc-desktop-dev');
+      await electron.ipcHandlers.get('cancelSignIn')?.(trusted);
+    } finally {
+      electron.app.emit('will-quit');
+    }
     const deadline = Date.now() + 5_000;
     let stopped = false;
     while (!stopped && Date.now() < deadline) {
-      stopped = await fetch(`http://${info.value.issuerHost}/.well-known/openid-configuration`).then(
+      stopped = await fetch(`http://${issuerHost}/.well-known/openid-configuration`).then(
         async (response) => (await response.arrayBuffer(), false),
         () => true,
       );
