@@ -1,4 +1,5 @@
-import type { AuthConfig } from './config';
+import * as oidc from 'openid-client';
+import { isLoopbackHttpUrl, type AuthConfig } from './config';
 import { AuthError } from './errors';
 import type { ApiRequest, ApiResponse } from './ports';
 
@@ -44,6 +45,38 @@ export async function sendApiRequest(http: typeof fetch, url: URL, request: ApiR
   }
   // redirect: 'manual' so the token is never replayed to wherever a redirect points.
   const response = await http(url, { method: request.method ?? 'GET', headers, ...(body !== undefined ? { body } : {}), redirect: 'manual' });
+  return toApiResponse(response);
+}
+
+/**
+ * One call with a DPoP-bound access token (RFC 9449 §7): `Authorization:
+ * DPoP <token>` and a proof for this method and URL with `ath`, made by
+ * openid-client with the session's key; a `use_dpop_nonce` challenge from
+ * the resource server (§9) is answered once with its nonce. Redirects are
+ * not followed. A 401 is returned as the API's answer, like any status.
+ * @param configuration the session's openid-client configuration (bounded fetch); not modified.
+ */
+export async function sendDpopApiRequest(configuration: oidc.Configuration, dpop: oidc.DPoPHandle, url: URL, request: ApiRequest, accessToken: string): Promise<ApiResponse> {
+  const headers = new Headers({ accept: 'application/json, text/plain;q=0.9' });
+  let body: string | undefined;
+  if (request.body !== undefined) {
+    headers.set('content-type', 'application/json');
+    body = JSON.stringify(request.body);
+  }
+  // An http API is allowed on loopback only (validateConfig); openid-client needs telling so per request.
+  if (isLoopbackHttpUrl(url)) oidc.allowInsecureRequests(configuration);
+  let response: Response;
+  try {
+    response = await oidc.fetchProtectedResource(configuration, accessToken, url, request.method ?? 'GET', body, headers, { DPoP: dpop });
+  } catch (error) {
+    // A 401 with a challenge (after the one nonce retry): the API's answer, as for bearer calls.
+    if (error instanceof oidc.WWWAuthenticateChallengeError) return toApiResponse(error.response);
+    throw error;
+  }
+  return toApiResponse(response);
+}
+
+async function toApiResponse(response: Response): Promise<ApiResponse> {
   const contentType = response.headers.get('content-type');
   const text = (await response.text()).slice(0, MAX_API_TEXT);
   let parsed: unknown = text;

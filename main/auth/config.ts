@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { AuthError } from './errors';
+import { FEATURE_SETTINGS, isFeatureSetting, type FeatureSetting } from './feature-setting';
 
 /** The provider configuration the core runs with, after validation. */
 export interface AuthConfig {
@@ -31,6 +32,19 @@ export interface AuthConfig {
    * it: nothing personal in the browser).
    */
   readonly logoutHint: 'id_token_hint' | 'client_id';
+  /**
+   * Pushed authorization requests (RFC 9126): `auto` (default: when the
+   * provider lists a PAR endpoint), `always` (a provider without one is
+   * refused), `never` (overridden by a provider that requires PAR). See
+   * pushed-authorization.ts.
+   */
+  readonly par: FeatureSetting;
+  /**
+   * DPoP-bound tokens (RFC 9449): `auto` (default: when the provider lists a
+   * DPoP algorithm this app signs with), `always` (a provider without one is
+   * refused), `never`. See dpop-policy.ts.
+   */
+  readonly dpop: FeatureSetting;
 }
 
 export const DEFAULT_SCOPES: readonly string[] = Object.freeze(['openid', 'profile', 'email', 'offline_access']);
@@ -48,6 +62,7 @@ const RESERVED_AUTHORIZE_PARAMS = new Set([
   'response_mode',
   'request',
   'request_uri',
+  'dpop_jkt',
 ]);
 
 const LOOPBACK_HOSTS = new Set(['127.0.0.1', '[::1]', 'localhost']);
@@ -175,6 +190,15 @@ export function validateConfig(raw: RawConfig): AuthConfig {
     problem('logoutHint', 'must be "id_token_hint" (the default) or "client_id" (keeps the ID token out of the browser, for providers that accept it).');
   }
 
+  const par = raw['par'] ?? 'auto';
+  if (!isFeatureSetting(par)) {
+    problem('par', `must be one of ${FEATURE_SETTINGS.map((s) => `"${s}"`).join(', ')}: "auto" (the default) pushes the sign-in request when the provider offers it (RFC 9126).`);
+  }
+  const dpop = raw['dpop'] ?? 'auto';
+  if (!isFeatureSetting(dpop)) {
+    problem('dpop', `must be one of ${FEATURE_SETTINGS.map((s) => `"${s}"`).join(', ')}: "auto" (the default) binds the tokens to a key of this app when the provider offers it (RFC 9449).`);
+  }
+
   if (problems.length > 0) {
     throw new AuthError('config_invalid', `The sign-in configuration is invalid:\n- ${problems.join('\n- ')}`);
   }
@@ -190,6 +214,8 @@ export function validateConfig(raw: RawConfig): AuthConfig {
     apiBaseUrls: Object.freeze(apiBaseUrls),
     ...(typeof clientSecret === 'string' ? { clientSecret } : {}),
     logoutHint: logoutHint as AuthConfig['logoutHint'],
+    par: par as FeatureSetting,
+    dpop: dpop as FeatureSetting,
   });
 }
 
@@ -238,6 +264,8 @@ export const CONFIG_ENV = {
   apiBaseUrls: 'OIDC_API_BASE_URLS',
   clientSecret: 'OIDC_CLIENT_SECRET',
   logoutHint: 'OIDC_LOGOUT_HINT',
+  par: 'OIDC_PAR',
+  dpop: 'OIDC_DPOP',
 } as const;
 
 /**
@@ -288,7 +316,7 @@ export async function loadConfig(options: {
     const value = env[name];
     return value === undefined || value === '' ? undefined : value;
   };
-  for (const field of ['issuer', 'clientId', 'redirectUri', 'postLogoutRedirectUri', 'clientSecret', 'logoutHint'] as const) {
+  for (const field of ['issuer', 'clientId', 'redirectUri', 'postLogoutRedirectUri', 'clientSecret', 'logoutHint', 'par', 'dpop'] as const) {
     const value = fromEnv(CONFIG_ENV[field]);
     if (value !== undefined) merged[field] = value;
   }

@@ -1,4 +1,5 @@
 import type { AuthConfig } from './config';
+import { DpopKey, type StoredDpopKey } from './dpop-key';
 
 /** RFC 8252 leaves it to the app; 10 minutes covers a slow login with MFA and no more. */
 export const FLOW_LIFETIME_MS = 10 * 60 * 1000;
@@ -18,8 +19,11 @@ export class PendingFlow {
   readonly clientId: string;
   readonly createdAt: number;
   readonly #verifier: string;
+  /** The key the code is bound to (RFC 9449 §10), in this process; a flow read back from the keychain has only its stored form. */
+  #dpopKey: DpopKey | undefined;
+  readonly #storedDpop: StoredDpopKey | undefined;
 
-  constructor(init: { state: string; nonce: string; verifier: string; redirectUri: URL; issuer: string; clientId: string; createdAt: number }) {
+  constructor(init: { state: string; nonce: string; verifier: string; redirectUri: URL; issuer: string; clientId: string; createdAt: number; dpopKey?: DpopKey | undefined; storedDpop?: StoredDpopKey | undefined }) {
     this.state = init.state;
     this.nonce = init.nonce;
     this.#verifier = init.verifier;
@@ -27,10 +31,22 @@ export class PendingFlow {
     this.issuer = init.issuer;
     this.clientId = init.clientId;
     this.createdAt = init.createdAt;
+    this.#dpopKey = init.dpopKey;
+    this.#storedDpop = init.dpopKey?.toStored() ?? init.storedDpop;
   }
 
   get verifier(): string {
     return this.#verifier;
+  }
+
+  /**
+   * The DPoP key the code is bound to, undefined for a flow without DPoP.
+   * @throws AuthError `session_ended` when a kept flow's key cannot be read back.
+   */
+  async dpopKey(): Promise<DpopKey | undefined> {
+    if (this.#dpopKey || !this.#storedDpop) return this.#dpopKey;
+    this.#dpopKey = await DpopKey.restore(this.#storedDpop);
+    return this.#dpopKey;
   }
 
   isExpired(now: number): boolean {
@@ -48,6 +64,7 @@ export class PendingFlow {
       issuer: this.issuer,
       clientId: this.clientId,
       createdAt: this.createdAt,
+      ...(this.#storedDpop ? { dpop: this.#storedDpop } : {}),
     });
   }
 
@@ -74,7 +91,9 @@ export class PendingFlow {
       return undefined;
     }
     try {
-      return new PendingFlow({ state, nonce, verifier, redirectUri: new URL(redirectUri), issuer, clientId, createdAt });
+      const dpop = data['dpop'];
+      const storedDpop = typeof dpop === 'object' && dpop !== null ? (dpop as StoredDpopKey) : undefined;
+      return new PendingFlow({ state, nonce, verifier, redirectUri: new URL(redirectUri), issuer, clientId, createdAt, storedDpop });
     } catch {
       return undefined;
     }

@@ -1,5 +1,5 @@
 import * as oidc from 'openid-client';
-import { parseApiUrl, sendApiRequest } from './api-client';
+import { parseApiUrl, sendApiRequest, sendDpopApiRequest } from './api-client';
 import type { AuthContext } from './auth-context';
 import { AuthError } from './errors';
 import type { ApiRequest, ApiResponse } from './ports';
@@ -8,6 +8,7 @@ import { clientConfiguration } from './provider-metadata';
 import type { SessionRefresh } from './session-refresh';
 import { httpStatus } from './token-revocation';
 import { toUserClaims, type UserClaims } from './session-state';
+import type { TokenSet } from './token-set';
 
 export interface ResourceCalls {
   getUserInfo(): Promise<UserClaims & Readonly<Record<string, unknown>>>;
@@ -17,25 +18,28 @@ export interface ResourceCalls {
 /**
  * Calls on the user's behalf with the access token (RFC 6750): the userinfo
  * endpoint (OIDC Core §5.3) and allow-listed APIs. The token never leaves
- * the core; an expired one is refreshed first, a refused one once.
+ * the core; an expired one is refreshed first, a refused one once. A
+ * DPoP-bound token goes as `Authorization: DPoP` with a proof carrying
+ * `ath` (RFC 9449 §7); a resource server's nonce challenge (§9) is answered
+ * once by openid-client.
  */
 export function createResourceCalls(ctx: AuthContext, session: SessionRefresh): ResourceCalls {
   const { config } = ctx;
 
   /** Runs `call` with a valid access token; on 401 refreshes once and retries once. */
-  async function withAccessToken<T>(call: (accessToken: string) => Promise<T>, unauthorized: (error: unknown) => boolean): Promise<T> {
+  async function withAccessToken<T>(call: (tokens: TokenSet) => Promise<T>, unauthorized: (error: unknown) => boolean): Promise<T> {
     let current = ctx.tokens;
     if (!current) throw new AuthError('not_signed_in', 'You are not signed in.');
     if (current.refreshToken && ctx.now() >= current.expiresAt) current = (await session.refreshSession()) ?? ctx.tokens;
     if (!current) throw new AuthError('not_signed_in', 'You are not signed in.');
     try {
-      return await call(current.accessToken);
+      return await call(current);
     } catch (error) {
       if (!unauthorized(error) || !current.refreshToken) throw error;
       // Another caller may have refreshed while this request was out: use its result.
       const renewed = ctx.tokens && ctx.tokens !== current ? ctx.tokens : await session.refreshSession();
       if (!renewed) throw new AuthError('session_ended', 'Your session ended; please sign in again.');
-      return call(renewed.accessToken);
+      return call(renewed);
     }
   }
 
@@ -43,7 +47,11 @@ export function createResourceCalls(ctx: AuthContext, session: SessionRefresh): 
     const meta = await ctx.provider();
     try {
       const info = await withAccessToken(
-        (accessToken) => oidc.fetchUserInfo(clientConfiguration(meta, config, ctx.deps), accessToken, ctx.tokens?.user.sub ?? oidc.skipSubjectCheck),
+        (tokens) => {
+          const configuration = clientConfiguration(meta, config, ctx.deps);
+          const dpop = boundKey(tokens);
+          return oidc.fetchUserInfo(configuration, tokens.accessToken, ctx.tokens?.user.sub ?? oidc.skipSubjectCheck, dpop ? { DPoP: dpop.handle(configuration) } : undefined);
+        },
         // 401 is "unauthorized" with or without a WWW-Authenticate challenge (RFC 6750 §3 asks for one; not every provider sends it).
         (error) => httpStatus(error) === 401,
       );
@@ -57,8 +65,15 @@ export function createResourceCalls(ctx: AuthContext, session: SessionRefresh): 
     const url = parseApiUrl(request, config);
     try {
       return await withAccessToken(
-        async (accessToken) => {
-          const response = await sendApiRequest(ctx.http, url, request, accessToken);
+        async (tokens) => {
+          const dpop = boundKey(tokens);
+          let response: ApiResponse;
+          if (dpop) {
+            const configuration = clientConfiguration(await ctx.provider(), config, ctx.deps);
+            response = await sendDpopApiRequest(configuration, dpop.handle(configuration), url, request, tokens.accessToken);
+          } else {
+            response = await sendApiRequest(ctx.http, url, request, tokens.accessToken);
+          }
           if (response.status === 401) throw new UnauthorizedResponse(response);
           return response;
         },
@@ -72,6 +87,11 @@ export function createResourceCalls(ctx: AuthContext, session: SessionRefresh): 
   }
 
   return { getUserInfo, callApi };
+}
+
+/** The key a DPoP access token must be presented with; undefined for a bearer token (one the provider chose not to bind included). */
+function boundKey(tokens: TokenSet) {
+  return tokens.tokenType === 'DPoP' ? tokens.dpopKey : undefined;
 }
 
 /** A 401 from a resource API, thrown so the caller can refresh once and retry. */

@@ -1,5 +1,6 @@
 import * as oidc from 'openid-client';
 import type { AuthContext } from './auth-context';
+import { DpopKey } from './dpop-key';
 import { AuthError } from './errors';
 import { checkIdTokenClaims, checkRefreshedIdToken, identityOf, type IdentityClaims } from './id-token-checks';
 import { setLongTimeout, type LongTimer } from './long-timer';
@@ -63,6 +64,8 @@ export function createSessionRefresh(ctx: AuthContext): SessionRefresh {
       ...(metadata ? { metadata } : {}),
       // The ID token is kept only where sign-out sends it as the logout hint (config.logoutHint).
       ...(config.logoutHint === 'id_token_hint' && saved.idToken ? { idToken: saved.idToken } : {}),
+      // The refresh token is bound to this key (RFC 9449 §5): without it a restart could not refresh.
+      ...(saved.dpopKey ? { dpop: saved.dpopKey.toStored() } : {}),
     };
     try {
       await ctx.inVaultOrder(() => writeStoredSession(vault, config, record));
@@ -121,7 +124,15 @@ export function createSessionRefresh(ctx: AuthContext): SessionRefresh {
     const previousIdToken = stored ? stored.idToken : current?.idToken;
     const mine = ctx.generation;
     stopRefreshing();
-    const attempt = await refreshAtProvider(refreshToken, user, identity, previousIdToken, stored);
+    let dpopKey: DpopKey | undefined;
+    try {
+      dpopKey = stored ? (stored.dpop ? await DpopKey.restore(stored.dpop) : undefined) : current?.dpopKey;
+    } catch (error) {
+      // The refresh token is bound to a key that cannot be read back: it can never be used again.
+      if (mine === ctx.generation) await endSession({ code: 'session_ended', message: 'Your session ended; please sign in again.' }, error as AuthError, true);
+      return undefined;
+    }
+    const attempt = await refreshAtProvider(refreshToken, user, identity, previousIdToken, stored, dpopKey);
     if (mine !== ctx.generation) return undefined;
     if (attempt.ok) {
       const state = ctx.state;
@@ -168,7 +179,7 @@ export function createSessionRefresh(ctx: AuthContext): SessionRefresh {
    * keys (one round trip); discovery must then name the same token endpoint,
    * or the answer is dropped and the refresh goes to the discovered one.
    */
-  async function refreshAtProvider(refreshToken: string, user: UserClaims, identity: IdentityClaims | undefined, previousIdToken: string | undefined, stored: StoredSession | undefined): Promise<Attempt> {
+  async function refreshAtProvider(refreshToken: string, user: UserClaims, identity: IdentityClaims | undefined, previousIdToken: string | undefined, stored: StoredSession | undefined, dpopKey: DpopKey | undefined): Promise<Attempt> {
     if (!stored?.metadata || ctx.discovered) {
       let meta: ProviderMetadata;
       try {
@@ -176,14 +187,14 @@ export function createSessionRefresh(ctx: AuthContext): SessionRefresh {
       } catch (error) {
         return { ok: false, error: toAuthError(error, 'refresh'), outcome: { kind: 'transient', reason: 'discovery failed' } };
       }
-      return refreshWith(meta, refreshToken, user, identity, previousIdToken);
+      return refreshWith(meta, refreshToken, user, identity, previousIdToken, dpopKey);
     }
     const provisional = provisionalMetadata(stored.metadata, ctx.deps);
     const discovery = ctx.provider(provisional).then(
       (meta) => meta,
       () => undefined,
     );
-    const early = await refreshWith(provisional, refreshToken, user, identity, previousIdToken);
+    const early = await refreshWith(provisional, refreshToken, user, identity, previousIdToken, dpopKey);
     const discovered = await discovery;
     if (!discovered) {
       // Discovery failed: a success from the endpoint kept with the token is kept (the
@@ -192,10 +203,11 @@ export function createSessionRefresh(ctx: AuthContext): SessionRefresh {
     }
     if (sameTokenEndpoint(discovered, provisional)) return early;
     log.warn('the provider\'s discovery names another token endpoint than the one kept with the session; refreshing there');
-    return refreshWith(discovered, refreshToken, user, identity, previousIdToken);
+    return refreshWith(discovered, refreshToken, user, identity, previousIdToken, dpopKey);
   }
 
-  async function refreshWith(meta: ProviderMetadata, refreshToken: string, user: UserClaims, identity: IdentityClaims | undefined, previousIdToken: string | undefined): Promise<Attempt> {
+  /** @param dpopKey the key the refresh token is bound to (RFC 9449 §5): each request carries its proof. */
+  async function refreshWith(meta: ProviderMetadata, refreshToken: string, user: UserClaims, identity: IdentityClaims | undefined, previousIdToken: string | undefined, dpopKey: DpopKey | undefined): Promise<Attempt> {
     let answer: TokenEndpointAnswer | undefined;
     let answerBody: Promise<string> | undefined;
     const tokenEndpoint = meta.server.token_endpoint;
@@ -210,7 +222,7 @@ export function createSessionRefresh(ctx: AuthContext): SessionRefresh {
     try {
       let response: oidc.TokenEndpointResponse & oidc.TokenEndpointResponseHelpers;
       try {
-        response = await oidc.refreshTokenGrant(configuration, refreshToken);
+        response = await oidc.refreshTokenGrant(configuration, refreshToken, undefined, dpopKey ? { DPoP: dpopKey.handle(configuration) } : undefined);
       } finally {
         adoptJwks(meta, configuration);
       }
@@ -220,7 +232,7 @@ export function createSessionRefresh(ctx: AuthContext): SessionRefresh {
         if (identity) checkRefreshedIdToken(claims, identity);
         else if (claims.sub !== user.sub) throw new AuthError('identity_unverified', 'The provider returned an ID token for a different user; the session was ended.');
       }
-      const tokens = tokenSetFrom(response, claims ? toUserClaims(claims) : user, identity ?? (claims ? identityOf(claims) : undefined), { refreshToken, idToken: previousIdToken }, ctx.now());
+      const tokens = tokenSetFrom(response, claims ? toUserClaims(claims) : user, identity ?? (claims ? identityOf(claims) : undefined), { refreshToken, idToken: previousIdToken }, ctx.now(), { dpopKey, log });
       return { ok: true, tokens };
     } catch (error) {
       const authError = toAuthError(error, 'refresh', [refreshToken, previousIdToken ?? '', ...ctx.sessionSecrets()]);

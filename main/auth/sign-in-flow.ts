@@ -1,6 +1,8 @@
 import { timingSafeEqual } from 'node:crypto';
 import * as oidc from 'openid-client';
 import type { AuthContext } from './auth-context';
+import { DpopKey } from './dpop-key';
+import { decideDpop } from './dpop-policy';
 import { AuthError, type AuthErrorCode } from './errors';
 import { checkIdTokenClaims, identityOf } from './id-token-checks';
 import { startLoopbackListener, type CallbackOutcome, type LoopbackListener } from './loopback-listener';
@@ -9,6 +11,7 @@ import { FLOW_LIFETIME_MS, PendingFlow, vaultKey } from './pending-flow';
 import { challengeFromVerifier, createCodeVerifier, createNonce, createState } from './pkce';
 import { toAuthError } from './protocol-errors';
 import { adoptJwks, clientConfiguration, jwksIsAging, refreshJwks } from './provider-metadata';
+import { decidePar, pushAuthorizationRequest } from './pushed-authorization';
 import { redactText, redactUrl } from './redact';
 import { parseRedirect } from './redirect-url';
 import { toUserClaims } from './session-state';
@@ -39,7 +42,10 @@ export interface SignInFlow {
 /**
  * The sign-in flow: Authorization Code + PKCE through the system browser
  * (RFC 8252, RFC 7636), from the click to the token response. One flow is in
- * flight at a time; its callback is single use.
+ * flight at a time; its callback is single use. Where the provider offers
+ * them (and the configuration allows), the authorization request is pushed
+ * (RFC 9126: the push is the one request between the click and the browser)
+ * and a new DPoP key binds the code and the tokens (RFC 9449 §10, §5).
  * @param session makes the exchanged tokens the session; a new sign-in stops any refresh planned for an earlier one.
  */
 export function createSignInFlow(ctx: AuthContext, session: { establish(tokens: TokenSet): void; stopRefreshing(): void }): SignInFlow {
@@ -73,9 +79,14 @@ export function createSignInFlow(ctx: AuthContext, session: { establish(tokens: 
     let listener: LoopbackListener | undefined;
     try {
       const meta = await ctx.providerWithKeys();
+      // Decided before anything is made or sent: a provider refused by the configuration is refused at once.
+      const par = decidePar(config.par, meta.server);
+      const dpop = decideDpop(config.dpop, meta.server);
+      if (par.use && par.forced) log.warn('the provider requires pushed authorization requests: pushing although par is "never"');
       // Keys are fetched in the background while the user is in the browser,
       // so the callback finds them fresh.
       if (jwksIsAging(meta)) void refreshJwks(meta, ctx.deps).catch((error: unknown) => log.warn(`JWKS refresh failed: ${redactText(String(error))}`));
+      const dpopKey = dpop.use ? await DpopKey.generate(dpop.alg) : undefined;
       const verifier = createCodeVerifier();
       const stateParam = createState();
       const nonce = createNonce();
@@ -88,8 +99,9 @@ export function createSignInFlow(ctx: AuthContext, session: { establish(tokens: 
         redirectUri = listener.redirectUri;
       }
       if (mine !== ctx.generation) throw new AuthError('flow_superseded', 'A newer sign-in replaced this one.');
-      const pending = new PendingFlow({ state: stateParam, nonce, verifier, redirectUri, issuer: config.issuer, clientId: config.clientId, createdAt: ctx.now() });
-      const authorizeUrl = oidc.buildAuthorizationUrl(clientConfiguration(meta, config, ctx.deps), {
+      const pending = new PendingFlow({ state: stateParam, nonce, verifier, redirectUri, issuer: config.issuer, clientId: config.clientId, createdAt: ctx.now(), dpopKey });
+      const configuration = clientConfiguration(meta, config, ctx.deps);
+      const parameters: Record<string, string> = {
         ...config.authorizeParams,
         redirect_uri: redirectUri.href,
         scope: config.scopes.join(' '),
@@ -97,7 +109,10 @@ export function createSignInFlow(ctx: AuthContext, session: { establish(tokens: 
         nonce,
         code_challenge: challenge,
         code_challenge_method: 'S256',
-      });
+        ...(dpopKey ? { dpop_jkt: await dpopKey.thumbprint(configuration) } : {}),
+      };
+      const authorizeUrl = par.use ? await pushAuthorizationRequest(configuration, parameters, dpopKey?.handle(configuration)) : oidc.buildAuthorizationUrl(configuration, parameters);
+      if (mine !== ctx.generation) throw new AuthError('flow_superseded', 'A newer sign-in replaced this one.');
       flow = { pending, listener, expiry: setLongTimeout(() => expireFlow(pending), FLOW_LIFETIME_MS) };
       listener = undefined;
       if (mode.kind === 'custom-scheme') {
@@ -256,21 +271,31 @@ export function createSignInFlow(ctx: AuthContext, session: { establish(tokens: 
   async function exchangeCode(pending: PendingFlow, callbackUrl: URL): Promise<TokenSet> {
     const meta = await ctx.provider();
     const configuration = clientConfiguration(meta, config, ctx.deps);
+    const dpopKey = await pending.dpopKey().catch((error: unknown) => {
+      throw new AuthError('callback_invalid', 'The sign-in kept for this response could not be read back. Please sign in again.', { cause: error });
+    });
     let response: oidc.TokenEndpointResponse & oidc.TokenEndpointResponseHelpers;
     try {
-      response = await oidc.authorizationCodeGrant(configuration, callbackUrl, {
-        pkceCodeVerifier: pending.verifier,
-        expectedState: pending.state,
-        expectedNonce: pending.nonce,
-        idTokenExpected: true,
-      });
+      response = await oidc.authorizationCodeGrant(
+        configuration,
+        callbackUrl,
+        {
+          pkceCodeVerifier: pending.verifier,
+          expectedState: pending.state,
+          expectedNonce: pending.nonce,
+          idTokenExpected: true,
+        },
+        undefined,
+        // RFC 9449 §5: the proof binds the tokens; the provider checks it against the code's dpop_jkt (§10).
+        dpopKey ? { DPoP: dpopKey.handle(configuration) } : undefined,
+      );
     } finally {
       adoptJwks(meta, configuration);
     }
     const claims = response.claims();
     if (!claims) throw new AuthError('identity_unverified', 'The provider did not return an ID token.');
     checkIdTokenClaims(claims, ctx.now(), config.clientId);
-    return tokenSetFrom(response, toUserClaims(claims), identityOf(claims), {}, ctx.now());
+    return tokenSetFrom(response, toUserClaims(claims), identityOf(claims), {}, ctx.now(), { dpopKey, log });
   }
 
   return {

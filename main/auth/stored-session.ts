@@ -1,6 +1,8 @@
 import type { AuthConfig } from './config';
+import type { StoredDpopKey } from './dpop-key';
 import type { IdentityClaims } from './id-token-checks';
 import { vaultKey } from './pending-flow';
+import { checkEndpoints } from './provider-metadata';
 import type { SecretVault } from './secret-vault';
 import { toUserClaims, type UserClaims } from './session-state';
 
@@ -27,8 +29,11 @@ export type StoredMetadata = Readonly<Record<string, unknown>> & { readonly issu
  * client id. Version 2 adds what a restart needs to behave as if it had never
  * happened: the original ID token's claims (OIDC Core §12.2), the token
  * endpoint (one round trip at start-up) and, when the logout hint is the ID
- * token, the ID token (RP-Initiated Logout 1.0 §2). Version 1 records
- * (refresh token and display claims) still read.
+ * token, the ID token (RP-Initiated Logout 1.0 §2). Version 3 adds the
+ * session's DPoP key (RFC 9449): a public client's refresh token is bound to
+ * it (§5), so the two are kept and replaced together; it is written only for
+ * DPoP sessions, so a session without DPoP stays a version 2 record. Version
+ * 1 and 2 records still read.
  */
 export interface StoredSession {
   readonly refreshToken: string;
@@ -36,6 +41,8 @@ export interface StoredSession {
   readonly identity?: IdentityClaims;
   readonly metadata?: StoredMetadata;
   readonly idToken?: string;
+  /** The private key the refresh token is bound to, as a JWK: only here, never in a file or a log. */
+  readonly dpop?: StoredDpopKey;
 }
 
 export async function readStoredSession(vault: SecretVault, config: AuthConfig): Promise<StoredSession | undefined> {
@@ -49,7 +56,7 @@ export async function readStoredSession(vault: SecretVault, config: AuthConfig):
   }
   if (typeof data !== 'object' || data === null) return undefined;
   const { v, refreshToken, user } = data;
-  if ((v !== 1 && v !== 2) || typeof refreshToken !== 'string' || refreshToken === '' || typeof user !== 'object' || user === null) {
+  if ((v !== 1 && v !== 2 && v !== 3) || typeof refreshToken !== 'string' || refreshToken === '' || typeof user !== 'object' || user === null) {
     return undefined;
   }
   let session: StoredSession;
@@ -62,7 +69,10 @@ export async function readStoredSession(vault: SecretVault, config: AuthConfig):
   const identity = readIdentity(data['identity']);
   const metadata = readMetadata(data['metadata'], config);
   const idToken = typeof data['idToken'] === 'string' && data['idToken'] !== '' ? data['idToken'] : undefined;
-  return { ...session, ...(identity ? { identity } : {}), ...(metadata ? { metadata } : {}), ...(idToken ? { idToken } : {}) };
+  // Checked when imported (DpopKey.restore): a record whose key cannot be used ends the session then.
+  const dpop = v === 3 ? (data['dpop'] as StoredDpopKey | undefined) : undefined;
+  if (v === 3 && (typeof dpop !== 'object' || dpop === null)) return undefined;
+  return { ...session, ...(identity ? { identity } : {}), ...(metadata ? { metadata } : {}), ...(idToken ? { idToken } : {}), ...(dpop ? { dpop } : {}) };
 }
 
 /**
@@ -71,7 +81,7 @@ export async function readStoredSession(vault: SecretVault, config: AuthConfig):
  * atomically, so a crash leaves either the old token or the new one.
  */
 export function writeStoredSession(vault: SecretVault, config: AuthConfig, session: StoredSession): Promise<void> {
-  return vault.set(vaultKey('refresh-token', config), JSON.stringify({ v: 2, ...session }));
+  return vault.set(vaultKey('refresh-token', config), JSON.stringify({ v: session.dpop ? 3 : 2, ...session }));
 }
 
 export async function clearStoredSession(vault: SecretVault, config: AuthConfig): Promise<void> {
@@ -107,5 +117,11 @@ function readMetadata(value: unknown, config: AuthConfig): StoredMetadata | unde
   if (typeof value !== 'object' || value === null) return undefined;
   const metadata = storedMetadataOf(value as Record<string, unknown>);
   if (!metadata || metadata.issuer !== config.issuer) return undefined;
+  try {
+    checkEndpoints(metadata, new URL(config.issuer));
+  } catch {
+    // A damaged or edited record: the start-up refresh goes through discovery instead.
+    return undefined;
+  }
   return metadata;
 }

@@ -1,3 +1,4 @@
+import type { DpopKey } from './dpop-key';
 import type { IdentityClaims } from './id-token-checks';
 import type { UserClaims } from './session-state';
 
@@ -17,8 +18,22 @@ export class TokenSet {
   readonly expiresAt: number;
   /** Epoch ms when the tokens were received: refresh timing works off the lifetime. */
   readonly issuedAt: number;
+  /** How the access token is presented: `DPoP` (bound to `dpopKey`, RFC 9449 §7.1) or `Bearer` (RFC 6750). */
+  readonly tokenType: 'Bearer' | 'DPoP';
+  /** The session's DPoP key: proves possession for a DPoP access token, and for the refresh token it is bound to (§5), whatever the access token's type. */
+  readonly dpopKey: DpopKey | undefined;
 
-  constructor(init: { accessToken: string; idToken: string | undefined; refreshToken: string | undefined; user: UserClaims; identity?: IdentityClaims | undefined; expiresAt: number; issuedAt: number }) {
+  constructor(init: {
+    accessToken: string;
+    idToken: string | undefined;
+    refreshToken: string | undefined;
+    user: UserClaims;
+    identity?: IdentityClaims | undefined;
+    expiresAt: number;
+    issuedAt: number;
+    tokenType?: 'Bearer' | 'DPoP';
+    dpopKey?: DpopKey | undefined;
+  }) {
     this.#accessToken = init.accessToken;
     this.#idToken = init.idToken;
     this.#refreshToken = init.refreshToken;
@@ -26,6 +41,8 @@ export class TokenSet {
     this.identity = init.identity ?? undefined;
     this.expiresAt = init.expiresAt;
     this.issuedAt = init.issuedAt;
+    this.tokenType = init.tokenType ?? 'Bearer';
+    this.dpopKey = init.dpopKey;
   }
 
   get accessToken(): string {

@@ -413,7 +413,7 @@ export async function startHostileProvider(): Promise<HostileProvider> {
     const requestUri = url.searchParams.get('request_uri');
     if (requestUri === null) return undefined;
     const entry = pushed.get(requestUri);
-    if (!entry || entry.used) throw new Error('the authorize URL names a request_uri this provider did not issue, or one already used');
+    if (!entry || (take && entry.used)) throw new Error('the authorize URL names a request_uri this provider did not issue, or one already used');
     if (entry.params.get('client_id') !== url.searchParams.get('client_id')) throw new Error('client_id of the authorize URL differs from the pushed one');
     if (take) entry.used = true;
     return entry;

@@ -30,8 +30,14 @@ export interface TestService {
   nextOpened(): Promise<string>;
 }
 
+/**
+ * The development provider starts without PAR and DPoP here unless a test
+ * asks for them: these tests describe the app with a provider that offers
+ * neither (where nothing may change), and they count requests and read
+ * bearer tokens. test/integration/auth/par-dpop.test.ts covers the rest.
+ */
 export async function startHarness(options: DevProviderOptions = {}): Promise<SignInHarness> {
-  const provider = await startDevProvider(options);
+  const provider = await startDevProvider({ par: 'disabled', dpop: 'disabled', ...options });
   let browser: SystemBrowser;
   try {
     browser = await launchSystemBrowser();
