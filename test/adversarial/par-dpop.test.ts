@@ -182,6 +182,25 @@ describe('hostile provider: PAR and DPoP', () => {
     }
   });
 
+  it('a cold start (custom scheme): the flow kept in the keychain carries its DPoP key, so the new process redeems the bound code', async () => {
+    const vault = recordingVault();
+    const client = await readyClient({ offer: BOTH }, { vault });
+    let restarted: HostileClient | undefined;
+    try {
+      const { authorization } = await beginSignIn(client, provider);
+      assert.ok(authorization.pushed && authorization.dpopJkt, 'pushed, and the code bound to the key');
+      await client.vault.completed('set', (key) => key.startsWith('pending-flow:'), 'the pending flow kept in the keychain');
+      client.auth.dispose();
+      restarted = hostileClient(provider, { vault });
+      assert.equal(await restarted.auth.handleRedirect(authorization.callback), true);
+      assert.equal(restarted.auth.getSession().status, 'signed-in', JSON.stringify(restarted.auth.getSession()));
+      assert.equal(provider.exchanges.at(-1)?.dpopJkt, authorization.dpopJkt, 'the new process proved possession of the same key');
+    } finally {
+      restarted?.auth.dispose();
+      client.auth.dispose();
+    }
+  });
+
   it('a changed key after a restart: the provider refuses the refresh token, the session ends and the record is cleared', async () => {
     const vault = recordingVault();
     const client = await readyClient({ offer: DPOP_ONLY }, { vault });
