@@ -294,13 +294,15 @@ describe('main.ts wiring (Electron stand-in)', () => {
       assert.equal(discovery.status, 200, 'the development provider answers');
       await discovery.arrayBuffer();
 
-      // Sign in opens the provider's authorize URL in the system browser, with the custom-scheme redirect.
+      // Sign in opens the provider's authorize URL in the system browser. The development provider offers
+      // pushed authorization requests (RFC 9126), so the URL carries only the client id and the request_uri;
+      // the redirect (custom scheme) travelled in the pushed request.
       const signIn = (await electron.ipcHandlers.get('signIn')?.(trusted)) as { ok: boolean };
       assert.equal(signIn.ok, true, JSON.stringify(signIn));
       const authorize = new URL(await until(() => electron.opened[0], 'the browser to be opened'));
       assert.equal(authorize.host, issuerHost);
-      assert.equal(authorize.searchParams.get('redirect_uri'), 'com.example.desktop:/callback');
       assert.equal(authorize.searchParams.get('client_id'), 'oidc-desktop-dev');
+      assert.match(authorize.searchParams.get('request_uri') ?? '', /^urn:ietf:params:oauth:request_uri:/);
       await electron.ipcHandlers.get('cancelSignIn')?.(trusted);
     } finally {
       electron.app.emit('will-quit');
