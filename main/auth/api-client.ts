@@ -54,7 +54,7 @@ export async function sendApiRequest(http: typeof fetch, url: URL, request: ApiR
  * openid-client with the session's key; a `use_dpop_nonce` challenge from
  * the resource server (§9) is answered once with its nonce. Redirects are
  * not followed. A 401 is returned as the API's answer, like any status.
- * @param configuration the session's openid-client configuration (bounded fetch); not modified.
+ * @param configuration a fresh openid-client configuration for this call (the bounded fetch); for an http loopback API it is switched to allow http.
  */
 export async function sendDpopApiRequest(configuration: oidc.Configuration, dpop: oidc.DPoPHandle, url: URL, request: ApiRequest, accessToken: string): Promise<ApiResponse> {
   const headers = new Headers({ accept: 'application/json, text/plain;q=0.9' });
