@@ -446,7 +446,7 @@ describe('field quirks: refreshed ID tokens and azp (issue 9, kinds 4 and 5)', (
   });
 
   // The record's metadata is used before discovery answers; provisionalMetadata's endpoint check throws outside any try.
-  it('a keychain record whose kept token endpoint is not usable (smb:): restore() does not throw, and refreshes through discovery', { todo: 'core bug reported: restore() rejects with provider_unsupported and the state stays "restoring"' }, async () => {
+  it('a keychain record whose kept token endpoint is not usable (smb:): restore() does not throw, and refreshes through discovery', async () => {
     provider.reset();
     const stored = await storedSession(provider);
     const record = JSON.parse(stored.record) as Json & { metadata?: Json };

@@ -76,7 +76,7 @@ describe('readStoredSession', () => {
 
   // readMetadata's docstring promises this; today the record is returned, and restore() then rejects with
   // provider_unsupported (thrown by provisionalMetadata outside any try), leaving the state at "restoring".
-  it('metadata with a cleartext endpoint under an https issuer is not used', { todo: 'core bug reported: readMetadata does not check endpoint schemes' }, async () => {
+  it('metadata with a cleartext endpoint under an https issuer is not used', async () => {
     const session = await read(JSON.stringify({ v: 2, refreshToken: 'rt-2', user: USER, metadata: { ...METADATA, token_endpoint: 'http://idp.example/token' } }));
     assert.ok(session, 'the session itself still reads');
     assert.equal(session.metadata, undefined);
