@@ -61,7 +61,8 @@ export async function resolveAuthConfig(deps: ResolveAuthConfigDeps): Promise<Sh
     config = await deps.loadConfig({
       file: deps.configFile,
       env: deps.env,
-      ...(deps.startDevProvider === undefined ? {} : { ignoredWhenAlone: ['redirectUri'] as const }),
+      // In a development run these choose how the app talks to the development provider; alone they name no provider.
+      ...(deps.startDevProvider === undefined ? {} : { ignoredWhenAlone: ['redirectUri', 'par', 'dpop'] as const }),
     });
   } catch (error) {
     const message = isAuthError(error) ? error.message : `The sign-in configuration could not be loaded from ${deps.configFile}.`;
@@ -137,9 +138,10 @@ export function configFileHelp(configFile: string): string {
 
 /**
  * The environment for the development provider: its issuer and client id,
- * and the custom-scheme redirect unless OIDC_REDIRECT_URI asks for loopback.
- * Nothing else is taken from the environment: any other OIDC_* setting is a
- * configuration of its own (resolveAuthConfig never gets here with one).
+ * the custom-scheme redirect unless OIDC_REDIRECT_URI asks for loopback, and
+ * OIDC_PAR / OIDC_DPOP as given (to try each mode against it). Nothing else
+ * is taken from the environment: any other OIDC_* setting is a configuration
+ * of its own (resolveAuthConfig never gets here with one).
  */
 export function developmentEnv(
   devProvider: Pick<DevProviderHandle, 'issuer' | 'clientId'>,
@@ -150,5 +152,7 @@ export function developmentEnv(
     OIDC_ISSUER: devProvider.issuer,
     OIDC_CLIENT_ID: devProvider.clientId,
     OIDC_REDIRECT_URI: redirect === undefined || redirect === '' ? DEFAULT_REDIRECT_URI : redirect,
+    ...(env['OIDC_PAR'] ? { OIDC_PAR: env['OIDC_PAR'] } : {}),
+    ...(env['OIDC_DPOP'] ? { OIDC_DPOP: env['OIDC_DPOP'] } : {}),
   };
 }

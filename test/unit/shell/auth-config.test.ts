@@ -113,6 +113,16 @@ describe('resolveAuthConfig', () => {
 });
 
 describe('developmentEnv', () => {
+  it('passes OIDC_PAR and OIDC_DPOP through, so each mode can be tried against the development provider', async () => {
+    const env = developmentEnv(fakeDevProvider(), { OIDC_PAR: 'never', OIDC_DPOP: 'always' });
+    assert.equal(env['OIDC_PAR'], 'never');
+    assert.equal(env['OIDC_DPOP'], 'always');
+    const setup = await resolveAuthConfig({ configFile: CONFIG_FILE, env: { OIDC_PAR: 'never', OIDC_DPOP: 'never' }, loadConfig, startDevProvider: async () => fakeDevProvider(), logger: recordingLogger() });
+    assert.equal(setup.kind, 'configured', 'alone, they are no configuration of their own in a development run');
+    assert.ok(setup.kind === 'configured' && setup.devProvider);
+    assert.equal(setup.kind === 'configured' && setup.config.par, 'never');
+  });
+
   it('takes only the redirect choice from the environment', () => {
     const env = developmentEnv(fakeDevProvider(), { OIDC_SCOPES: 'openid profile', PATH: '/usr/bin', OIDC_ISSUER: 'https://ignored.example' });
     assert.deepEqual(env, {
