@@ -21,11 +21,18 @@ export interface RequestLog {
   /** Pass as the core's `fetch`: records, then calls the global fetch unchanged. */
   readonly fetch: typeof fetch;
   readonly entries: RequestEntry[];
+  /**
+   * Resolves once every request logged so far has its response headers or
+   * has failed: each has then reached the provider, which counts requests on
+   * arrival. (A request the core has not sent yet is not waited for.)
+   */
+  settled(): Promise<void>;
 }
 
 /** Costs one closure call and one `.then` per request: nothing next to a loopback round trip. */
 export function createRequestLog(base: typeof fetch = globalThis.fetch): RequestLog {
   const entries: RequestEntry[] = [];
+  const inFlight = new Set<Promise<unknown>>();
   const logged = (input: string | URL | Request, init?: RequestInit): Promise<Response> => {
     const url = typeof input === 'string' ? new URL(input) : input instanceof URL ? input : new URL(input.url);
     const entry: RequestEntry = {
@@ -35,12 +42,24 @@ export function createRequestLog(base: typeof fetch = globalThis.fetch): Request
       headers: undefined,
     };
     entries.push(entry);
-    return base(input, init).then((response) => {
+    const sent = base(input, init).then((response) => {
       entry.headers = performance.now();
       return response;
     });
+    const settledOne: Promise<unknown> = sent.then(
+      () => inFlight.delete(settledOne),
+      () => inFlight.delete(settledOne),
+    );
+    inFlight.add(settledOne);
+    return sent;
   };
-  return { fetch: logged as typeof fetch, entries };
+  return {
+    fetch: logged as typeof fetch,
+    entries,
+    async settled() {
+      while (inFlight.size > 0) await Promise.allSettled([...inFlight]);
+    },
+  };
 }
 
 /**

@@ -50,12 +50,12 @@ export async function measureJwksAging(provider: ProviderHandle, endpoints: Prov
     await auth.signIn();
     const callback = await loginFor(await opened);
     offsetMs = secondsAtProvider * 1000;
-    await settleRequests();
+    await settleRequests(log);
     await provider.resetRequests();
     const start = performance.now();
     await auth.handleRedirect(callback);
     expectSignedIn(auth.getSession(), 'jwks-aging');
-    await settleRequests();
+    await settleRequests(log);
     const requestsAfterRedirect = await provider.requestPaths();
     offsetMs = 0;
     await auth.signOut();

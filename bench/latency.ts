@@ -143,7 +143,7 @@ export async function measureLatency(input: {
       const openedAt = service.lastOpenedAt();
       if (openedAt === undefined) throw new Error('signIn() resolved without opening the browser');
       const authorizeUrl = await opened;
-      await settleRequests();
+      await settleRequests(log);
       const pathsBeforeOpen = await provider.requestPaths();
 
       const callback = await loginFor(authorizeUrl);
@@ -156,7 +156,7 @@ export async function measureLatency(input: {
       if (!handled) throw new Error('the core did not recognise its own redirect');
       expectSignedIn(auth.getSession(), 'after handleRedirect');
       if (signedInAt === undefined) throw new Error('no signed-in event');
-      await settleRequests();
+      await settleRequests(log);
       const pathsAfterRedirect = await provider.requestPaths();
       const token = log.entries.slice(coreBeforeRedirect).find((e) => e.method === 'POST' && e.path.endsWith('/token'));
       if (!token || token.headers === undefined) throw new Error('no token request seen at the core\'s fetch');

@@ -105,7 +105,13 @@ function startChildProcess(): Promise<ProviderHandle> {
   });
 }
 
-/** Lets requests already sent reach the provider before it is asked what it saw. */
-export function settleRequests(): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, 10));
+/**
+ * Lets requests already sent reach the provider before it is asked what it
+ * saw: waits for every request in `log` (the core's fetch port) to be
+ * answered, which it can only be once the provider has counted it; then
+ * 10 ms more for anything sent past the port.
+ */
+export async function settleRequests(log?: { settled(): Promise<void> }): Promise<void> {
+  await log?.settled();
+  await new Promise((resolve) => setTimeout(resolve, 10));
 }

@@ -94,7 +94,7 @@ export async function measureRestore(input: {
     await vault.completed('set', 'refresh-token', `the rotated refresh token of restore run ${i + 1} written to the keychain`);
     await vault.settled();
     auth.dispose();
-    await settleRequests();
+    await settleRequests(log);
     const providerRequests = await provider.requestPaths();
 
     const read = vault.calls.find((c) => c.op === 'get' && c.kind === 'refresh-token');
