@@ -21,8 +21,12 @@
 import { createHash, randomBytes } from 'node:crypto';
 
 export interface HeadlessLoginOptions {
-  /** `com.example.desktop:` or the loopback redirect URI (`http://127.0.0.1:<port>/callback`). */
-  readonly redirectPrefix: string;
+  /**
+   * `com.example.desktop:` or the loopback redirect URI (`http://127.0.0.1:<port>/callback`).
+   * Undefined when the authorize URL does not say (a pushed request, RFC 9126 §4, carries only
+   * `client_id` and `request_uri`): the callback is then the first redirect off the provider's origin.
+   */
+  readonly redirectPrefix: string | undefined;
   /** Default `demo`. */
   readonly username?: string;
   /** Default `demo`. */
@@ -65,10 +69,10 @@ export async function headlessLogin(authorizeUrl: string, options: HeadlessLogin
 
     const location = response.headers.get('location');
     if (response.status >= 300 && response.status < 400 && location !== null) {
-      if (location.startsWith(options.redirectPrefix)) return location;
       const next = new URL(location, request.url);
+      if (options.redirectPrefix === undefined ? next.origin !== new URL(authorizeUrl).origin : location.startsWith(options.redirectPrefix)) return location;
       if (next.protocol !== 'http:' && next.protocol !== 'https:') {
-        throw new HeadlessLoginError(`the provider redirected to ${next.protocol}… which does not start with ${options.redirectPrefix}`);
+        throw new HeadlessLoginError(`the provider redirected to ${next.protocol}… which does not start with ${options.redirectPrefix ?? 'the app'}`);
       }
       // 301/302/303 after a POST become a GET, as in every browser.
       request = { url: next, method: 'GET' };
@@ -92,7 +96,7 @@ export async function headlessLogin(authorizeUrl: string, options: HeadlessLogin
       body: new URLSearchParams({ username: options.username ?? 'demo', password: options.password ?? 'demo' }).toString(),
     };
   }
-  throw new HeadlessLoginError(`no redirect to ${options.redirectPrefix} within ${maxSteps} HTTP exchanges`);
+  throw new HeadlessLoginError(`no redirect to ${options.redirectPrefix ?? 'the app (off the provider\'s origin)'} within ${maxSteps} HTTP exchanges`);
 }
 
 /** The action of the form that has both a `username` and a `password` field. */
