@@ -38,7 +38,11 @@ export function createResourceCalls(ctx: AuthContext, session: SessionRefresh): 
       if (!unauthorized(error) || !current.refreshToken) throw error;
       // Another caller may have refreshed while this request was out: use its result.
       const renewed = ctx.tokens && ctx.tokens !== current ? ctx.tokens : await session.refreshSession();
-      if (!renewed) throw new AuthError('session_ended', 'Your session ended; please sign in again.');
+      if (!renewed) {
+        // A session still here was not ended: the refresh failed for now, or the provider asked us to wait.
+        if (ctx.tokens) throw new AuthError('token_request_failed', 'Your access could not be renewed just now: the provider could not be reached or asked the app to wait. The app keeps trying; try again shortly.');
+        throw new AuthError('session_ended', 'Your session ended; please sign in again.');
+      }
       return call(renewed);
     }
   }

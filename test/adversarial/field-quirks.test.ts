@@ -149,6 +149,26 @@ describe('field quirks: what ends a session (issue 9, kind 1)', () => {
     });
   }
 
+  it('429 Retry-After: 30 mid-session, then userinfo answers 401: the call fails for now (token_request_failed), the session is not called ended, no refresh is sent, the keychain is kept', async () => {
+    provider.reset();
+    const { client, stored } = await signedIn(provider, 2);
+    try {
+      provider.resetRequests();
+      provider.script = { token: RATE_LIMITED[0]![1], userinfoRaw: answerWith(401, { 'www-authenticate': 'Bearer error="invalid_token"' }, '') };
+      await waitForState(client, (s) => s.status === 'signed-in' && s.stale === true, 'the session marked stale after the 429');
+      await assert.rejects(client.auth.getUserInfo(), (error: { code?: AuthErrorCode; message?: string }) => {
+        assert.equal(error.code, 'token_request_failed', `not "session_ended" while the session goes on (${error.code})`);
+        assertUserMessage(error.message ?? '', error.code);
+        return true;
+      });
+      assert.equal(refreshRequests(provider), 1, 'the 401 sends no refresh while the provider asked to wait');
+      assert.equal(client.auth.getSession().status, 'signed-in');
+      await assertKeychainKept(stored, 'a refused call during a rate limit');
+    } finally {
+      client.auth.dispose();
+    }
+  });
+
   it('429 with Retry-After: 1 at restore(): the session recovers by itself once the provider answers, never sooner than Retry-After', async () => {
     provider.reset();
     const stored = await storedSession(provider);
