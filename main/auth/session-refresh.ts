@@ -92,7 +92,11 @@ export function createSessionRefresh(ctx: AuthContext): SessionRefresh {
   function arm(callback: () => void, delayMs: number): void {
     stopRefreshing();
     if (ctx.disposed) return;
-    refreshTimer = setLongTimeout(callback, delayMs);
+    const timer = setLongTimeout(() => {
+      if (refreshTimer === timer) refreshTimer = undefined;
+      callback();
+    }, delayMs);
+    refreshTimer = timer;
   }
 
   function scheduleRefresh(): void {
@@ -107,7 +111,12 @@ export function createSessionRefresh(ctx: AuthContext): SessionRefresh {
 
   function refreshSession(stored?: StoredSession): Promise<TokenSet | undefined> {
     if (refreshing?.generation === ctx.generation) return refreshing.promise;
-    if (ctx.now() < notBefore) return Promise.resolve(undefined);
+    if (ctx.now() < notBefore) {
+      // The provider asked us to wait (Retry-After): nothing is sent now. Unless a retry is
+      // already planned (a timer may also fire a hair early), plan one for when the wait is over.
+      if (!refreshTimer) arm(() => void (stored ? restoreWith(stored) : refreshSession()), notBefore - ctx.now());
+      return Promise.resolve(undefined);
+    }
     const promise = runRefresh(stored).finally(() => {
       if (refreshing?.promise === promise) refreshing = undefined;
     });

@@ -190,6 +190,29 @@ describe('field quirks: what ends a session (issue 9, kind 1)', () => {
     }
   });
 
+  it('a retry timer that fires before the clock has reached Retry-After sends nothing and plans again: the restore still recovers, never shown as signed out', async () => {
+    provider.reset();
+    const stored = await storedSession(provider);
+    provider.resetRequests();
+    provider.script = { token: answerWith(429, { 'retry-after': '1', 'content-type': 'text/plain' }, 'Too Many Requests') };
+    // The core's clock stands still while the timers run on: the first retry finds Retry-After not yet over.
+    let frozenAt: number | undefined = Date.now();
+    const restarted = hostileClient(provider, { vault: stored.vault, now: () => frozenAt ?? Date.now() });
+    try {
+      await restarted.auth.restore();
+      assert.ok(retryOf(restarted.auth.getSession()), 'restoring, will retry');
+      provider.script = {};
+      await sleep(QUIET_MS);
+      assert.equal(provider.count('/token'), 1, 'nothing sent while the clock says Retry-After is not over');
+      frozenAt = undefined;
+      const back = await waitForState(restarted, (s) => s.status === 'signed-in', 'the session restored once the clock has passed Retry-After', 10_000);
+      assert.equal(back.status, 'signed-in');
+      assert.ok(!restarted.states.some((state) => state.status === 'signed-out'), 'never shown as signed out on the way');
+    } finally {
+      restarted.auth.dispose();
+    }
+  });
+
   it('429 with Retry-After: 1 mid-session: stale, then fresh again by itself once the provider answers', async () => {
     provider.reset();
     const { client } = await signedIn(provider, 2);
