@@ -11,6 +11,10 @@ export interface ProviderEndpoints {
   readonly authorizationEndpoint: string;
   readonly tokenEndpoint: string;
   readonly revocationEndpoint: string | undefined;
+  /** RFC 9126 §5: the core pushes its authorization request when this is listed. */
+  readonly pushedAuthorizationRequestEndpoint: string | undefined;
+  /** RFC 9449 §5.1 `dpop_signing_alg_values_supported` (empty: no DPoP). */
+  readonly dpopAlgorithms: readonly string[];
 }
 
 export async function discoverEndpoints(issuer: string, clientId: string): Promise<ProviderEndpoints> {
@@ -28,6 +32,8 @@ export async function discoverEndpoints(issuer: string, clientId: string): Promi
     authorizationEndpoint: text('authorization_endpoint'),
     tokenEndpoint: text('token_endpoint'),
     revocationEndpoint: typeof meta['revocation_endpoint'] === 'string' ? meta['revocation_endpoint'] : undefined,
+    pushedAuthorizationRequestEndpoint: typeof meta['pushed_authorization_request_endpoint'] === 'string' ? meta['pushed_authorization_request_endpoint'] : undefined,
+    dpopAlgorithms: Array.isArray(meta['dpop_signing_alg_values_supported']) ? meta['dpop_signing_alg_values_supported'].filter((a): a is string => typeof a === 'string') : [],
   };
 }
 

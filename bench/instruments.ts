@@ -15,6 +15,8 @@ export interface RequestEntry {
   readonly start: number;
   /** performance.now() when the response headers arrived (undefined until then, or on failure). */
   headers: number | undefined;
+  /** The request carried a `DPoP` header (RFC 9449 §4.1). Only its presence is kept, never the proof. */
+  readonly dpopProof: boolean;
 }
 
 export interface RequestLog {
@@ -40,6 +42,7 @@ export function createRequestLog(base: typeof fetch = globalThis.fetch): Request
       path: url.pathname,
       start: performance.now(),
       headers: undefined,
+      dpopProof: new Headers(init?.headers ?? (input instanceof Request ? input.headers : undefined)).has('dpop'),
     };
     entries.push(entry);
     const sent = base(input, init).then((response) => {

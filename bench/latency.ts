@@ -12,7 +12,7 @@
  * Each core run uses a fresh createAuthService over the real keychain (as at
  * app start), calls ready() untimed, and signs out afterwards (untimed).
  */
-import type { SecretVault } from '../main/auth/index';
+import type { AuthConfig, SecretVault } from '../main/auth/index';
 import { obtainCode } from './headless-login';
 import { appConfig, benchService, CUSTOM_SCHEME_REDIRECT, expectSignedIn, loginFor, revokeQuietly, type ProviderEndpoints } from './env';
 import { createRequestLog, withSimulatedRtt } from './instruments';
@@ -36,6 +36,9 @@ export interface CoreSample {
   /** What the provider saw, e.g. `POST /token`. */
   readonly pathsBeforeOpen: readonly string[];
   readonly pathsAfterRedirect: readonly string[];
+  /** The core's token request, and its push under PAR, carried a DPoP proof (RFC 9449 §4). */
+  readonly tokenRequestProof: boolean;
+  readonly pushProof: boolean | undefined;
   /** Requests the core itself issued (its fetch port) in the same windows, including any not yet received. */
   readonly coreRequestsBeforeOpen: number;
   readonly coreRequestsAfterRedirect: number;
@@ -111,75 +114,6 @@ export async function measureLatency(input: {
     return { totalMs: end - start, headersMs: headers - start };
   }
 
-  async function coreOnce(vault: SecretVault, rttMs = 0): Promise<CoreSample> {
-    const log = createRequestLog(withSimulatedRtt(globalThis.fetch, rttMs));
-    let coreAtOpen = -1;
-    const service = benchService({
-      config,
-      vault,
-      fetch: log.fetch,
-      onOpen: () => {
-        coreAtOpen = log.entries.length;
-      },
-    });
-    const { auth } = service;
-    let signedInAt: number | undefined;
-    let coreAtSignedIn = -1;
-    auth.onSessionChange((state) => {
-      if (state.status === 'signed-in' && signedInAt === undefined) {
-        signedInAt = performance.now();
-        coreAtSignedIn = log.entries.length;
-      }
-    });
-    try {
-      await auth.ready();
-
-      // 3 and 4a: click → browser.
-      await provider.resetRequests();
-      const coreBeforeClick = log.entries.length;
-      const opened = service.nextOpened();
-      const clickAt = performance.now();
-      await auth.signIn();
-      const openedAt = service.lastOpenedAt();
-      if (openedAt === undefined) throw new Error('signIn() resolved without opening the browser');
-      const authorizeUrl = await opened;
-      await settleRequests(log);
-      const pathsBeforeOpen = await provider.requestPaths();
-
-      const callback = await loginFor(authorizeUrl);
-
-      // 2 and 4b: redirect → signed-in.
-      await provider.resetRequests();
-      const coreBeforeRedirect = log.entries.length;
-      const redirectAt = performance.now();
-      const handled = await auth.handleRedirect(callback);
-      if (!handled) throw new Error('the core did not recognise its own redirect');
-      expectSignedIn(auth.getSession(), 'after handleRedirect');
-      if (signedInAt === undefined) throw new Error('no signed-in event');
-      await settleRequests(log);
-      const pathsAfterRedirect = await provider.requestPaths();
-      const token = log.entries.slice(coreBeforeRedirect).find((e) => e.method === 'POST' && e.path.endsWith('/token'));
-      if (!token || token.headers === undefined) throw new Error('no token request seen at the core\'s fetch');
-      return {
-        clickToOpenMs: openedAt - clickAt,
-        redirectToSignedInMs: signedInAt - redirectAt,
-        requestsBeforeOpen: pathsBeforeOpen.length,
-        requestsAfterRedirect: pathsAfterRedirect.length,
-        pathsBeforeOpen,
-        pathsAfterRedirect,
-        coreRequestsBeforeOpen: coreAtOpen - coreBeforeClick,
-        coreRequestsAfterRedirect: coreAtSignedIn - coreBeforeRedirect,
-        beforeTokenRequestMs: token.start - redirectAt,
-        tokenRequestToHeadersMs: token.headers - token.start,
-        headersToSignedInMs: signedInAt - token.headers,
-      };
-    } finally {
-      // Untimed: revokes the tokens, clears the keychain entry (after the pending write).
-      await auth.signOut().catch(() => undefined);
-      auth.dispose();
-    }
-  }
-
   for (let i = 0; i < total; i += 1) {
     const recording = i >= input.warmup;
     // Rotate the order, so that none of them always runs right after a login or a sign-out.
@@ -189,14 +123,14 @@ export async function measureLatency(input: {
         if (recording) baseline.push(b);
       },
       async () => {
-        const c = await coreOnce(input.vault);
+        const c = await coreSignIn(provider, config, input.vault);
         if (recording) core.push(c);
       },
     ];
     const compare = input.compareVault;
     if (compare) {
       tasks.push(async () => {
-        const m = await coreOnce(compare);
+        const m = await coreSignIn(provider, config, compare);
         if (recording) coreMemoryVault.push(m);
       });
     }
@@ -209,12 +143,90 @@ export async function measureLatency(input: {
     // Warm already; alternate the order as above.
     if (i % 2 === 0) {
       rttBaseline.push(await baselineOnce(withSimulatedRtt(globalThis.fetch, rtt)));
-      rttCore.push(await coreOnce(input.vault, rtt));
+      rttCore.push(await coreSignIn(provider, config, input.vault, rtt));
     } else {
-      rttCore.push(await coreOnce(input.vault, rtt));
+      rttCore.push(await coreSignIn(provider, config, input.vault, rtt));
       rttBaseline.push(await baselineOnce(withSimulatedRtt(globalThis.fetch, rtt)));
     }
   }
   if (rttRuns > 0) input.progress(`latency with ${rtt} ms simulated RTT: ${rttRuns} runs`);
   return { baseline, core, coreMemoryVault, rttBaseline, rttCore, sampleIdToken };
+}
+
+/**
+ * One sign-in with a fresh service over `vault`, as at app start: ready()
+ * untimed, signIn() → openExternal (3, 4a), the headless login untimed,
+ * handleRedirect() → signed-in (2, 4b), then sign-out untimed.
+ * @param rttMs simulated round trip added to every request the core sends (0: loopback as it is).
+ */
+export async function coreSignIn(provider: ProviderHandle, config: AuthConfig, vault: SecretVault, rttMs = 0): Promise<CoreSample> {
+  const log = createRequestLog(withSimulatedRtt(globalThis.fetch, rttMs));
+  let coreAtOpen = -1;
+  const service = benchService({
+    config,
+    vault,
+    fetch: log.fetch,
+    onOpen: () => {
+      coreAtOpen = log.entries.length;
+    },
+  });
+  const { auth } = service;
+  let signedInAt: number | undefined;
+  let coreAtSignedIn = -1;
+  auth.onSessionChange((state) => {
+    if (state.status === 'signed-in' && signedInAt === undefined) {
+      signedInAt = performance.now();
+      coreAtSignedIn = log.entries.length;
+    }
+  });
+  try {
+    await auth.ready();
+
+    // 3 and 4a: click → browser.
+    await provider.resetRequests();
+    const coreBeforeClick = log.entries.length;
+    const opened = service.nextOpened();
+    const clickAt = performance.now();
+    await auth.signIn();
+    const openedAt = service.lastOpenedAt();
+    if (openedAt === undefined) throw new Error('signIn() resolved without opening the browser');
+    const authorizeUrl = await opened;
+    await settleRequests(log);
+    const pathsBeforeOpen = await provider.requestPaths();
+
+    const callback = await loginFor(authorizeUrl);
+
+    // 2 and 4b: redirect → signed-in.
+    await provider.resetRequests();
+    const coreBeforeRedirect = log.entries.length;
+    const redirectAt = performance.now();
+    const handled = await auth.handleRedirect(callback);
+    if (!handled) throw new Error('the core did not recognise its own redirect');
+    expectSignedIn(auth.getSession(), 'after handleRedirect');
+    if (signedInAt === undefined) throw new Error('no signed-in event');
+    await settleRequests(log);
+    const pathsAfterRedirect = await provider.requestPaths();
+    const token = log.entries.slice(coreBeforeRedirect).find((e) => e.method === 'POST' && e.path.endsWith('/token'));
+    if (!token || token.headers === undefined) throw new Error('no token request seen at the core\'s fetch');
+    const push = log.entries.slice(coreBeforeClick, coreBeforeRedirect).find((e) => e.method === 'POST');
+    return {
+      clickToOpenMs: openedAt - clickAt,
+      redirectToSignedInMs: signedInAt - redirectAt,
+      requestsBeforeOpen: pathsBeforeOpen.length,
+      requestsAfterRedirect: pathsAfterRedirect.length,
+      pathsBeforeOpen,
+      pathsAfterRedirect,
+      tokenRequestProof: token.dpopProof,
+      pushProof: push?.dpopProof,
+      coreRequestsBeforeOpen: coreAtOpen - coreBeforeClick,
+      coreRequestsAfterRedirect: coreAtSignedIn - coreBeforeRedirect,
+      beforeTokenRequestMs: token.start - redirectAt,
+      tokenRequestToHeadersMs: token.headers - token.start,
+      headersToSignedInMs: signedInAt - token.headers,
+    };
+  } finally {
+    // Untimed: revokes the tokens, clears the keychain entry (after the pending write).
+    await auth.signOut().catch(() => undefined);
+    auth.dispose();
+  }
 }

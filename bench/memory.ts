@@ -20,7 +20,7 @@ import { parseArgs } from 'node:util';
 import { createKeytarVault, type SecretVault } from '../main/auth/index';
 import { appConfig, benchService, CUSTOM_SCHEME_REDIRECT, discoverEndpoints, expectSignedIn, LOOPBACK_REDIRECT, loginFor, type BenchService, type ProviderEndpoints } from './env';
 import { collectedHeapUsed, countByName, requireGc, sleep, startResourceAudit } from './instruments';
-import { startProvider } from './provider-handle';
+import { startProvider, WITHOUT_PAR_DPOP } from './provider-handle';
 
 export type RedirectKind = 'custom-scheme' | 'loopback';
 
@@ -75,7 +75,7 @@ export interface MemoryOptions {
 
 export async function measureMemory(options: MemoryOptions): Promise<MemoryResult> {
   requireGc();
-  const child = await startProvider('process');
+  const child = await startProvider('process', WITHOUT_PAR_DPOP);
   try {
     const endpoints = await discoverEndpoints(child.issuer, child.clientId);
     const vault = createKeytarVault(options.keychainService);

@@ -24,7 +24,7 @@ import type { Profiler } from 'node:inspector';
 import { createKeytarVault, createMemoryVault } from '../main/auth/index';
 import { appConfig, benchService, CUSTOM_SCHEME_REDIRECT, discoverEndpoints, expectSignedIn, loginFor } from './env';
 import { measureCoreCpu } from './core-cpu';
-import { startProvider } from './provider-handle';
+import { startProvider, WITHOUT_PAR_DPOP } from './provider-handle';
 import { summarize } from './stats';
 
 const PACKAGES: ReadonlyArray<readonly [string, RegExp]> = [
@@ -61,7 +61,7 @@ async function main(): Promise<void> {
   const vaultKind = values.vault ?? 'keychain';
   if (vaultKind === 'keychain' && !process.env['DBUS_SESSION_BUS_ADDRESS']) throw new Error('run inside scripts/with-keyring.sh, or pass --vault memory');
   const providerMode = values.provider === 'inproc' ? 'inproc' : 'process';
-  const provider = await startProvider(providerMode);
+  const provider = await startProvider(providerMode, WITHOUT_PAR_DPOP);
   const endpoints = await discoverEndpoints(provider.issuer, provider.clientId);
   const config = appConfig(endpoints, CUSTOM_SCHEME_REDIRECT);
   const vault = vaultKind === 'memory' ? createMemoryVault() : createKeytarVault(`oidc-desktop-bench-profile-${process.pid}`);

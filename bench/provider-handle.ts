@@ -12,13 +12,47 @@
  * Requests are counted at the provider (`DevProvider.requests`); the counts
  * are read after each phase has settled, so a request the core started in the
  * phase is counted even if it arrived after the phase's last event.
+ *
+ * The provider's PAR (RFC 9126) and DPoP (RFC 9449) are chosen per start
+ * (`ProviderFeatures`): the core uses each when discovery offers it, so the
+ * features decide what the core does on the measured path.
  */
 import { fork, type ChildProcess } from 'node:child_process';
+import type { DevProviderOptions } from '../main/dev-provider/dev-provider';
 
 export type ProviderMode = 'process' | 'inproc';
 
+/** The development provider's `par` and `dpop` options (see main/dev-provider/dev-provider.ts). */
+export type ProviderFeatures = Required<Pick<DevProviderOptions, 'par' | 'dpop'>>;
+
+/**
+ * Neither PAR nor DPoP in discovery: the core then sends no request before
+ * the browser and signs no proof. Rows 1–7 are measured against this, the
+ * provider their targets were set for.
+ */
+export const WITHOUT_PAR_DPOP: ProviderFeatures = Object.freeze({ par: 'disabled', dpop: 'disabled' });
+
+const PAR_SETTINGS: ReadonlyArray<ProviderFeatures['par']> = ['enabled', 'required', 'disabled'];
+const DPOP_SETTINGS: ReadonlyArray<ProviderFeatures['dpop']> = ['enabled', 'nonce', 'disabled'];
+
+/** `par=disabled,dpop=enabled`: how the features travel to the provider's process (and into notes). */
+export function formatFeatures(features: ProviderFeatures): string {
+  return `par=${features.par},dpop=${features.dpop}`;
+}
+
+/** @throws Error naming the part that is not a known setting. */
+export function parseFeatures(text: string): ProviderFeatures {
+  const parts = new Map(text.split(',').map((part) => part.split('=', 2) as [string, string | undefined]));
+  const par = parts.get('par');
+  const dpop = parts.get('dpop');
+  if (!PAR_SETTINGS.some((s) => s === par)) throw new Error(`provider features: par must be one of ${PAR_SETTINGS.join(', ')} in ${JSON.stringify(text)}`);
+  if (!DPOP_SETTINGS.some((s) => s === dpop)) throw new Error(`provider features: dpop must be one of ${DPOP_SETTINGS.join(', ')} in ${JSON.stringify(text)}`);
+  return { par: par as ProviderFeatures['par'], dpop: dpop as ProviderFeatures['dpop'] };
+}
+
 export interface ProviderHandle {
   readonly mode: ProviderMode;
+  readonly features: ProviderFeatures;
   readonly issuer: string;
   readonly clientId: string;
   /** `METHOD /path` of every request received since the last reset. */
@@ -27,16 +61,18 @@ export interface ProviderHandle {
   close(): Promise<void>;
 }
 
-export async function startProvider(mode: ProviderMode): Promise<ProviderHandle> {
-  return mode === 'inproc' ? startInProcess() : startChildProcess();
+/** @param features the provider's PAR and DPoP (WITHOUT_PAR_DPOP for rows 1–7). */
+export async function startProvider(mode: ProviderMode, features: ProviderFeatures): Promise<ProviderHandle> {
+  return mode === 'inproc' ? startInProcess(features) : startChildProcess(features);
 }
 
-async function startInProcess(): Promise<ProviderHandle> {
+async function startInProcess(features: ProviderFeatures): Promise<ProviderHandle> {
   // Imported on demand: loading oidc-provider has side effects (its ALS, a runtime warning).
   const { startDevProvider } = await import('../main/dev-provider/dev-provider');
-  const provider = await startDevProvider();
+  const provider = await startDevProvider({ par: features.par, dpop: features.dpop });
   return {
     mode: 'inproc',
+    features,
     issuer: provider.issuer,
     clientId: provider.clientId,
     requestPaths: async () => provider.requests.map((r) => `${r.method} ${r.path}`),
@@ -45,8 +81,8 @@ async function startInProcess(): Promise<ProviderHandle> {
   };
 }
 
-function startChildProcess(): Promise<ProviderHandle> {
-  const child: ChildProcess = fork(new URL('./provider-process.ts', import.meta.url), [], {
+function startChildProcess(features: ProviderFeatures): Promise<ProviderHandle> {
+  const child: ChildProcess = fork(new URL('./provider-process.ts', import.meta.url), ['--features', formatFeatures(features)], {
     execArgv: ['--import', 'tsx'],
     // Its stdout only carries oidc-provider's "Unsupported runtime" notice.
     stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
@@ -77,6 +113,7 @@ function startChildProcess(): Promise<ProviderHandle> {
       if (m.type === 'ready' && typeof m.issuer === 'string' && typeof m.clientId === 'string') {
         resolve({
           mode: 'process',
+          features,
           issuer: m.issuer,
           clientId: m.clientId,
           requestPaths: async () => (await call('paths')).paths ?? [],

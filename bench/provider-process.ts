@@ -1,10 +1,13 @@
 /**
  * The development provider in a process of its own (see provider-handle.ts).
- * Started with fork(); says `{ type: 'ready', issuer, clientId }`, then
+ * Started with fork() and `--features par=…,dpop=…` (its PAR and DPoP, see
+ * provider-handle.ts); says `{ type: 'ready', issuer, clientId }`, then
  * answers `{ id, type: 'paths' | 'reset' | 'close' }` with `{ id, paths? }`.
  * Stops when told to or when the parent goes away.
  */
+import { parseArgs } from 'node:util';
 import { startDevProvider } from '../main/dev-provider/dev-provider';
+import { parseFeatures } from './provider-handle';
 
 const send = process.send?.bind(process);
 if (!send) {
@@ -12,7 +15,16 @@ if (!send) {
   process.exit(2);
 }
 
+const { values } = parseArgs({ options: { features: { type: 'string' } } });
+if (values.features === undefined) {
+  process.stderr.write('provider-process.ts needs --features par=…,dpop=…\n');
+  process.exit(2);
+}
+const features = parseFeatures(values.features);
+
 const provider = await startDevProvider({
+  par: features.par,
+  dpop: features.dpop,
   onError: (message) => {
     if (process.env['DEV_PROVIDER_DEBUG']) process.stderr.write(`[dev-provider] ${message}\n`);
   },

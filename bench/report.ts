@@ -95,6 +95,8 @@ export interface BenchReport {
   readonly durationMs: number;
   readonly command: string;
   readonly machine: Machine;
+  /** Which provider (and its PAR/DPoP) the rows were measured against. */
+  readonly scope: string;
   readonly options: Readonly<Record<string, number | string | boolean>>;
   readonly rows: readonly Row[];
   readonly notes: readonly string[];
@@ -133,6 +135,7 @@ How it measures and what the rows mean: docs/benchmark.md.
 - Date: ${report.startedAt}
 - Machine: ${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB RAM, ${m.platform}
 - Node ${m.node} (V8 ${m.v8})
+- ${report.scope}
 - Command: \`${report.command}\`
 - Options: ${options}
 - Total run time: ${(report.durationMs / 1000).toFixed(0)} s

@@ -13,9 +13,15 @@
  *   --rtt-ms N          simulated network round trip for the diagnostic rows 1b, 2i, 5h (default 20; 0 skips)
  *   --rtt-runs N        samples for those rows (default 50)
  *   --provider MODE     process (default: the provider in its own process) or inproc
- *   --only LIST         comma list of latency,restore,memory,bundle (default all)
+ *   --par-dpop-runs N   sign-ins, restores and clicks per mode in the par-dpop phase (default 50)
+ *   --par-dpop-warmup N unrecorded runs per mode first (default 10)
+ *   --only LIST         comma list of latency,restore,memory,bundle,par-dpop (default all)
  *   --write             also rewrite the tracked bench/RESULTS.md (default: only bench/results/, git-ignored)
  *   --no-save           print only; do not write bench/results/ (nor bench/RESULTS.md)
+ *
+ * Rows 1–7 are measured against the development provider with neither PAR
+ * nor DPoP (the provider their targets were set for); the par-dpop phase
+ * (rows 8–13) runs one provider per mode: neither, PAR, DPoP, PAR + DPoP.
  *
  * It must run inside a D-Bus session with an unlocked keyring (the real
  * keychain is measured): scripts/with-keyring.sh provides a private one.
@@ -35,7 +41,8 @@ import { formatCounts } from './instruments';
 import { measureJwksAging, type JwksAgingResult } from './jwks-aging';
 import { measureJwsCost, type JwsCost } from './jws-cost';
 import { measureLatency, type LatencyResult } from './latency';
-import { startProvider, type ProviderMode } from './provider-handle';
+import { FEATURE_MODES, measureParDpop, type ParDpopResult } from './par-dpop';
+import { formatFeatures, startProvider, WITHOUT_PAR_DPOP, type ProviderMode } from './provider-handle';
 import type { MemoryResult, MemoryVariant } from './memory';
 import { describeMachine, renderTable, saveReport, type Row } from './report';
 import { measureFirstKeychainCall, measureRestore, type RestoreSample } from './restore';
@@ -44,7 +51,7 @@ import { summarize } from './stats';
 const benchDir = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(benchDir, '..');
 
-const PHASES = ['latency', 'restore', 'memory', 'bundle'] as const;
+const PHASES = ['latency', 'restore', 'memory', 'bundle', 'par-dpop'] as const;
 type Phase = (typeof PHASES)[number];
 
 interface Options {
@@ -61,6 +68,8 @@ interface Options {
   readonly provider: ProviderMode;
   readonly rttMs: number;
   readonly rttRuns: number;
+  readonly parDpopRuns: number;
+  readonly parDpopWarmup: number;
 }
 
 function parseOptions(argv: string[]): Options {
@@ -79,6 +88,8 @@ function parseOptions(argv: string[]): Options {
       provider: { type: 'string' },
       'rtt-ms': { type: 'string' },
       'rtt-runs': { type: 'string' },
+      'par-dpop-runs': { type: 'string' },
+      'par-dpop-warmup': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -86,7 +97,8 @@ function parseOptions(argv: string[]): Options {
     const usage = [
       'usage: npm run bench -- [--runs N] [--warmup N] [--cycles N] [--loopback-cycles N] [--audit-cycles N]',
       '                        [--settle-ms N] [--rtt-ms N] [--rtt-runs N] [--provider process|inproc]',
-      '                        [--only latency,restore,memory,bundle] [--write | --no-save]',
+      '                        [--par-dpop-runs N] [--par-dpop-warmup N]',
+      '                        [--only latency,restore,memory,bundle,par-dpop] [--write | --no-save]',
     ];
     process.stdout.write(`${usage.join('\n')}\n`);
     process.exit(0);
@@ -116,6 +128,8 @@ function parseOptions(argv: string[]): Options {
     provider: providerMode(values.provider),
     rttMs: count('rtt-ms', values['rtt-ms'], 20, 0),
     rttRuns: count('rtt-runs', values['rtt-runs'], 50, 1),
+    parDpopRuns: count('par-dpop-runs', values['par-dpop-runs'], 50, 1),
+    parDpopWarmup: count('par-dpop-warmup', values['par-dpop-warmup'], 10, 0),
   };
 }
 
@@ -151,7 +165,7 @@ async function main(): Promise<void> {
   let jwksAging: JwksAgingResult | undefined;
   const loadBefore = os.loadavg();
   if (options.only.has('latency') || options.only.has('restore')) {
-    const provider = await startProvider(options.provider);
+    const provider = await startProvider(options.provider, WITHOUT_PAR_DPOP);
     try {
       const endpoints = await discoverEndpoints(provider.issuer, provider.clientId);
       const vault = createKeytarVault(keychainService);
@@ -195,6 +209,24 @@ async function main(): Promise<void> {
     }
   }
 
+  let parDpop: ParDpopResult | undefined;
+  if (options.only.has('par-dpop')) {
+    try {
+      parDpop = await measureParDpop({
+        providerMode: options.provider,
+        keychainService,
+        runs: options.parDpopRuns,
+        warmup: options.parDpopWarmup,
+        ownWorkRuns: options.runs,
+        rttMs: options.rttMs,
+        progress,
+      });
+    } finally {
+      const vault = createKeytarVault(keychainService);
+      for (const p of parDpop?.providers ?? []) for (const key of keysOf(p.issuer, p.clientId)) await vault.delete(key).catch(() => false);
+    }
+  }
+
   let memory: MemoryResult | undefined;
   if (options.only.has('memory')) memory = await runMemoryProcess(options, keychainService);
 
@@ -207,19 +239,21 @@ async function main(): Promise<void> {
   if (restore) rows.push(...restoreRows(restore, restoreRtt, firstKeychainMs, options.rttMs, notes, details));
   if (memory) rows.push(...memoryRows(memory, notes, details));
   if (bundle) rows.push(bundleRow(bundle, notes, details));
+  if (parDpop) rows.push(...parDpopRows(parDpop, notes, details));
 
   rows.sort(compareRowIds);
   const durationMs = performance.now() - t0;
   const loadAfter = os.loadavg();
   details['loadAverage'] = { before: loadBefore, after: loadAfter };
-  notes.push(`Provider: the development provider in ${options.provider === 'process' ? 'its own process' : 'this process'} on 127.0.0.1 (memory measurement: always its own process). Load average (1/5/15 min) before ${loadBefore.map((l) => l.toFixed(2)).join('/')}, after ${loadAfter.map((l) => l.toFixed(2)).join('/')}: other work on this machine shows up as spread.`);
+  notes.push(`Provider: the development provider in ${options.provider === 'process' ? 'its own process' : 'this process'} on 127.0.0.1 (memory measurement: always its own process; par-dpop: four providers, placed the same way). Load average (1/5/15 min) before ${loadBefore.map((l) => l.toFixed(2)).join('/')}, after ${loadAfter.map((l) => l.toFixed(2)).join('/')}: other work on this machine shows up as spread.`);
   const table = renderTable(rows);
   const machine = await describeMachine();
   const failed = rows.filter((r) => r.verdict === 'FAIL').map((r) => r.id);
   notes.unshift(failed.length === 0 ? 'All targets met.' : `Targets missed: ${failed.join(', ')} (see docs/benchmark.md for the analysis).`);
+  const scope = providerScope(options.only);
 
   process.stdout.write(
-    `\nSign-in benchmark — ${machine.cpu}, ${machine.cores} cores, Node ${machine.node}, ${startedAt.toISOString()}\n\n${table}\n\n${notes.map((n) => `* ${n}`).join('\n')}\n\nTotal run time: ${(durationMs / 1000).toFixed(1)} s\n`,
+    `\nSign-in benchmark — ${machine.cpu}, ${machine.cores} cores, Node ${machine.node}, ${startedAt.toISOString()}\n${scope}\n\n${table}\n\n${notes.map((n) => `* ${n}`).join('\n')}\n\nTotal run time: ${(durationMs / 1000).toFixed(1)} s\n`,
   );
 
   if (options.save) {
@@ -229,6 +263,7 @@ async function main(): Promise<void> {
       durationMs,
       command: `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`,
       machine,
+      scope,
       options: {
         runs: options.runs,
         warmup: options.warmup,
@@ -240,6 +275,8 @@ async function main(): Promise<void> {
         provider: options.provider,
         rttMs: options.rttMs,
         rttRuns: options.rttRuns,
+        parDpopRuns: options.parDpopRuns,
+        parDpopWarmup: options.parDpopWarmup,
       },
       rows,
       notes,
@@ -249,6 +286,16 @@ async function main(): Promise<void> {
     const files = [written.json, written.copy, ...(written.markdown ? [written.markdown] : [])].map((file) => path.relative(root, file));
     process.stdout.write(`Wrote ${files.join(', ')}${written.markdown ? '' : ' (bench/RESULTS.md unchanged: pass --write to update it)'}\n`);
   }
+}
+
+/** Which provider the rows were measured against: the table's header says it, so the targets are read against the right provider. */
+function providerScope(only: ReadonlySet<Phase>): string {
+  const parts: string[] = [];
+  if (['latency', 'restore', 'memory'].some((p) => only.has(p as Phase))) {
+    parts.push(`rows 1–6: the development provider without PAR and DPoP (${formatFeatures(WITHOUT_PAR_DPOP)}), so the core sends no push and signs no proof${only.has('bundle') ? ' (row 7 involves no provider)' : ''}`);
+  }
+  if (only.has('par-dpop')) parts.push(`rows 8–13: one provider per mode (${FEATURE_MODES.map((m) => `${m.name}: ${formatFeatures(m.features)}`).join('; ')}), the core's par/dpop on "auto"`);
+  return parts.length === 0 ? 'No provider involved.' : `Provider: ${parts.join('. ')}.`;
 }
 
 function keysOf(issuer: string, clientId: string): string[] {
@@ -566,6 +613,201 @@ function bundleRow(bundle: BundleResult, notes: string[], details: Record<string
     result: `${(bundle.totalBytes / 1024).toFixed(1)} KB, gzip ${(bundle.gzipBytes / 1024).toFixed(1)} KB`,
   };
 }
+
+/** Row ids of one measure across the modes, in FEATURE_MODES order: neither, PAR, DPoP, PAR + DPoP. */
+function modeIds(base: string, first = ''): string[] {
+  const letters = 'abcdefghij';
+  const start = first === '' ? -1 : letters.indexOf(first);
+  return FEATURE_MODES.map((_, m) => (start + m < 0 ? base : `${base}${letters[start + m]}`));
+}
+
+function parDpopRows(result: ParDpopResult, notes: string[], details: Record<string, unknown>): Row[] {
+  const rows: Row[] = [];
+  const [neither] = result.modes;
+  if (!neither) return rows;
+  const runs = neither.core.length;
+  const plus = (value: number, base: number): string => `${value - base >= 0 ? '+' : '−'}${Math.abs(value - base).toFixed(2)} ms over neither`;
+  const countPaths = (lists: ReadonlyArray<readonly string[]>): string => {
+    const counts = new Map<string, number>();
+    for (const list of lists) counts.set(list.join(', ') || '(none)', (counts.get(list.join(', ') || '(none)') ?? 0) + 1);
+    return [...counts].map(([p, n]) => (counts.size === 1 ? p : `${p} ×${n}`)).join('; ');
+  };
+
+  // 8: requests before the browser; 9: after the redirect.
+  modeIds('8').forEach((id, m) => {
+    const { mode, core } = result.modes[m] as (typeof result.modes)[number];
+    const before = summarize(core.map((s) => s.requestsBeforeOpen));
+    const expected = mode.par ? 1 : 0;
+    const proofs = core.filter((s) => s.pushProof === true).length;
+    const proofOk = !mode.par || proofs === (mode.dpop ? core.length : 0);
+    const label = m === 0 ? `Requests at the provider before the browser opens: ${mode.name}` : `  same: ${mode.name}`;
+    rows.push({
+      id,
+      label,
+      unit: 'req',
+      stats: before,
+      target: mode.par ? '1 every run (the push)' : '0 every run',
+      verdict: before.min === expected && before.max === expected && proofOk ? 'PASS' : 'FAIL',
+      result: `${countPaths(core.map((s) => s.pathsBeforeOpen))}${mode.par ? `, DPoP proof ${proofs}/${core.length}` : ''}`,
+    });
+  });
+  modeIds('9').forEach((id, m) => {
+    const { mode, core } = result.modes[m] as (typeof result.modes)[number];
+    const after = summarize(core.map((s) => s.requestsAfterRedirect));
+    const proofs = core.filter((s) => s.tokenRequestProof).length;
+    const onlyToken = core.every((s) => s.pathsAfterRedirect.length === 1 && s.pathsAfterRedirect[0] === 'POST /token');
+    rows.push({
+      id,
+      label: m === 0 ? `Requests at the provider after the redirect: ${mode.name}` : `  same: ${mode.name}`,
+      unit: 'req',
+      stats: after,
+      target: '1 every run (POST /token)',
+      verdict: after.min === 1 && after.max === 1 && onlyToken && proofs === (mode.dpop ? core.length : 0) ? 'PASS' : 'FAIL',
+      result: `${countPaths(core.map((s) => s.pathsAfterRedirect))}, DPoP proof ${proofs}/${core.length}`,
+    });
+  });
+
+  // 10: click → browser, loopback; 10d–10g: with a simulated round trip.
+  const clickBase = ms(neither.core.map((s) => s.clickToOpenMs)).median;
+  modeIds('10').forEach((id, m) => {
+    const { mode, core } = result.modes[m] as (typeof result.modes)[number];
+    const click = ms(core.map((s) => s.clickToOpenMs));
+    rows.push({
+      id,
+      label: m === 0 ? `Click → browser asked to open: ${mode.name}` : `  same: ${mode.name}`,
+      unit: 'ms',
+      stats: click,
+      target: '< 5',
+      verdict: click.median < 5 ? 'PASS' : 'FAIL',
+      ...(m === 0 ? {} : { result: plus(click.median, clickBase) }),
+    });
+  });
+  if (neither.clickRttMs.length > 0) {
+    modeIds('10', 'd').forEach((id, m) => {
+      const { mode, clickRttMs } = result.modes[m] as (typeof result.modes)[number];
+      const click = ms(clickRttMs);
+      rows.push({
+        id,
+        label: `  same, ${result.rttMs} ms simulated RTT: ${mode.name}`,
+        unit: 'ms',
+        stats: click,
+        target: mode.par ? '1 RTT (the push)' : 'no round trip',
+        verdict: 'info',
+        result: `${(click.median / result.rttMs).toFixed(2)} RTT`,
+      });
+    });
+  }
+
+  // 11: redirect → signed-in, loopback.
+  const redirectBase = ms(neither.core.map((s) => s.redirectToSignedInMs)).median;
+  modeIds('11').forEach((id, m) => {
+    const { mode, core } = result.modes[m] as (typeof result.modes)[number];
+    const redirect = ms(core.map((s) => s.redirectToSignedInMs));
+    rows.push({
+      id,
+      label: m === 0 ? `Redirect → signed-in: ${mode.name}` : `  same: ${mode.name}`,
+      unit: 'ms',
+      stats: redirect,
+      verdict: 'info',
+      ...(m === 0 ? {} : { result: plus(redirect.median, redirectBase) }),
+    });
+  });
+
+  notes.push(
+    `(11) redirect → signed-in split at the core's fetch port, medians (handleRedirect → token request sent / → response headers / → signed-in): ${result.modes
+      .map((r) => `${r.mode.name} ${[r.core.map((s) => s.beforeTokenRequestMs), r.core.map((s) => s.tokenRequestToHeadersMs), r.core.map((s) => s.headersToSignedInMs)].map((v) => ms(v).median.toFixed(2)).join(' / ')} ms`)
+      .join('; ')}.`,
+  );
+
+  // 12: the core's own work (no network, no keychain): redirect path, click path; DPoP micro-benchmarks.
+  const firstProof = ms(result.dpopCost.firstProofMs);
+  const ownBase = ms(neither.ownWork.redirectOwnWorkMs).median;
+  const dpopBudget = DPOP_PROOFS_ALLOWED * firstProof.median;
+  modeIds('12').forEach((id, m) => {
+    const { mode, ownWork } = result.modes[m] as (typeof result.modes)[number];
+    const own = ms(ownWork.redirectOwnWorkMs);
+    const extra = own.median - ownBase;
+    rows.push({
+      id,
+      label: m === 0 ? `Core's own work, redirect → signed-in: ${mode.name}` : `  same: ${mode.name}`,
+      unit: 'ms',
+      stats: own,
+      ...(mode.dpop
+        ? {
+            target: `≤ neither + ${DPOP_PROOFS_ALLOWED} × (12i) = +${dpopBudget.toFixed(2)}`,
+            verdict: extra <= dpopBudget ? ('PASS' as const) : ('FAIL' as const),
+          }
+        : { verdict: 'info' as const }),
+      ...(m === 0 ? {} : { result: plus(own.median, ownBase) }),
+    });
+  });
+  const clickOwnBase = ms(neither.ownWork.clickToOpenMs).median;
+  modeIds('12', 'd').forEach((id, m) => {
+    const { mode, ownWork } = result.modes[m] as (typeof result.modes)[number];
+    const own = ms(ownWork.clickToOpenMs);
+    rows.push({
+      id,
+      label: m === 0 ? `Core's own work, click → browser: ${mode.name}` : `  same: ${mode.name}`,
+      unit: 'ms',
+      stats: own,
+      verdict: 'info',
+      ...(m === 0 ? {} : { result: plus(own.median, clickOwnBase) }),
+    });
+  });
+  rows.push(
+    { id: '12h', label: '  one ES256 signature (WebCrypto, proof-sized input)', unit: 'ms', stats: ms(result.dpopCost.signMs), verdict: 'info' },
+    { id: '12i', label: "  one DPoP proof, a key's first (exports its public JWK)", unit: 'ms', stats: firstProof, verdict: 'info' },
+    { id: '12j', label: '  one DPoP proof, later ones (header cached)', unit: 'ms', stats: ms(result.dpopCost.laterProofMs), verdict: 'info' },
+    { id: '12k', label: '  DPoP key pair made at "Sign in" (DpopKey.generate)', unit: 'ms', stats: ms(result.dpopCost.generateMs), verdict: 'info' },
+    { id: '12l', label: '  DPoP key read back at a restore (DpopKey.restore)', unit: 'ms', stats: ms(result.dpopCost.restoreMs), verdict: 'info' },
+  );
+
+  // 13: silent restore with and without DPoP.
+  const dpopMode = result.modes.find((r) => r.mode.dpop && !r.mode.par);
+  if (neither.restore.length > 0 && dpopMode && dpopMode.restore.length > 0) {
+    const base = ms(neither.restore.map((s) => s.totalMs));
+    const bound = ms(dpopMode.restore.map((s) => s.totalMs));
+    const baseRefresh = ms(neither.restore.map((s) => s.refreshRoundTripMs));
+    const boundRefresh = ms(dpopMode.restore.map((s) => s.refreshRoundTripMs));
+    rows.push(
+      { id: '13', label: 'Silent restore at start-up: neither', unit: 'ms', stats: base, verdict: 'info' },
+      { id: '13a', label: '  same: DPoP (key read back, proof on the refresh)', unit: 'ms', stats: bound, verdict: 'info', result: plus(bound.median, base.median) },
+      { id: '13b', label: '  refresh round trip: neither', unit: 'ms', stats: baseRefresh, verdict: 'info' },
+      { id: '13c', label: '  refresh round trip: DPoP (provider checks the proof)', unit: 'ms', stats: boundRefresh, verdict: 'info', result: plus(boundRefresh.median, baseRefresh.median) },
+    );
+    const restorePaths = (samples: readonly RestoreSample[]): string => {
+      const counts = new Map<string, number>();
+      for (const s of samples) counts.set(s.providerRequests.join(', '), (counts.get(s.providerRequests.join(', ')) ?? 0) + 1);
+      return [...counts].map(([p, n]) => `${p} (${n} runs)`).join('; ');
+    };
+    notes.push(
+      `(13) restores interleaved, neither / DPoP: keychain read ${ms(neither.restore.map((s) => s.keychainReadMs)).median.toFixed(2)} / ${ms(dpopMode.restore.map((s) => s.keychainReadMs)).median.toFixed(2)} ms (the DPoP record also holds the private key), start → refresh sent ${ms(neither.restore.map((s) => s.beforeRefreshMs)).median.toFixed(2)} / ${ms(dpopMode.restore.map((s) => s.beforeRefreshMs)).median.toFixed(2)} ms, refresh headers → signed-in ${ms(neither.restore.map((s) => s.afterRefreshMs)).median.toFixed(2)} / ${ms(dpopMode.restore.map((s) => s.afterRefreshMs)).median.toFixed(2)} ms. Requests: ${restorePaths(neither.restore)} / ${restorePaths(dpopMode.restore)}.`,
+    );
+  }
+
+  notes.push(
+    `(8–13) par-dpop phase: ${runs} sign-ins per mode (after warm-up), the four modes interleaved run by run, each against its own development provider; (12) ${ms(neither.ownWork.redirectOwnWorkMs).n} runs per mode with the provider in memory. PAR adds the push (POST /request, RFC 9126) between the click and the browser: one round trip there, nothing after the redirect. DPoP adds a key pair at "Sign in" (12k) and its thumbprint as dpop_jkt, a proof (one ES256 signature, 12h, inside 12i/12j) on the push and on the token request, and at a restore the key read back from the keychain (12l) and a proof on the refresh; no request. The (12) target for DPoP: the one proof on the token request, with room for noise (≤ ${DPOP_PROOFS_ALLOWED} × a key's first proof, 12i): a second proof or a key made on the redirect path would miss it.`,
+  );
+  details['parDpop'] = {
+    rttMs: result.rttMs,
+    modes: result.modes.map((r) => ({
+      mode: r.mode.name,
+      features: r.mode.features,
+      redirectSplit: {
+        beforeTokenRequestMs: ms(r.core.map((s) => s.beforeTokenRequestMs)),
+        tokenRequestToHeadersMs: ms(r.core.map((s) => s.tokenRequestToHeadersMs)),
+        headersToSignedInMs: ms(r.core.map((s) => s.headersToSignedInMs)),
+      },
+      coreRequestsBeforeOpen: summarize(r.core.map((s) => s.coreRequestsBeforeOpen)),
+      coreRequestsAfterRedirect: summarize(r.core.map((s) => s.coreRequestsAfterRedirect)),
+      ...(r.restore.length > 0 ? { restore: { totalMs: ms(r.restore.map((s) => s.totalMs)), keychainReadMs: ms(r.restore.map((s) => s.keychainReadMs)), refreshRoundTripMs: ms(r.restore.map((s) => s.refreshRoundTripMs)) } } : {}),
+    })),
+  };
+  return rows;
+}
+
+/** The (12) target for DPoP: the one proof on the token request (RFC 9449 §4.2, §5), up to twice its cost for noise. */
+const DPOP_PROOFS_ALLOWED = 2;
 
 // ---------------------------------------------------------------------------
 // the memory measurement's own process
