@@ -96,9 +96,14 @@ export function provisionalMetadata(stored: Readonly<Record<string, unknown>> & 
   return metadata;
 }
 
-/** True when discovery names the same issuer, token endpoint and keys as the metadata a request was sent with. */
+/**
+ * True when discovery names the same issuer and token endpoint as the
+ * metadata a request was sent with. The keys' URL may move without making
+ * the answer doubtful: the ID token was verified with keys fetched over
+ * https from the URL kept with the session.
+ */
 export function sameTokenEndpoint(discovered: ProviderMetadata, used: ProviderMetadata): boolean {
-  return discovered.server.issuer === used.server.issuer && discovered.server.token_endpoint === used.server.token_endpoint && discovered.server.jwks_uri === used.server.jwks_uri;
+  return discovered.server.issuer === used.server.issuer && discovered.server.token_endpoint === used.server.token_endpoint;
 }
 
 /** Endpoint members of discovery metadata (OIDC Discovery §3, RFC 8414 §2, RFC 9126 §5) that the app may call or open. */

@@ -1,7 +1,7 @@
 import * as oidc from 'openid-client';
 import { AuthError } from './errors';
 import type { FeatureSetting } from './feature-setting';
-import { providerText, toAuthError } from './protocol-errors';
+import { scrubbedProviderText, toAuthError } from './protocol-errors';
 
 export type ParDecision =
   | { readonly use: false }
@@ -54,11 +54,13 @@ export async function pushAuthorizationRequest(configuration: oidc.Configuration
   try {
     return await oidc.buildAuthorizationUrlWithPAR(configuration, { ...parameters }, dpop ? { DPoP: dpop } : undefined);
   } catch (error) {
-    throw pushError(error);
+    // The provider may echo the pushed form (state, nonce, challenge…): none of it reaches a message.
+    throw pushError(error, Object.values(parameters));
   }
 }
 
-function pushError(error: unknown): AuthError {
+function pushError(error: unknown, secrets: readonly string[]): AuthError {
+  const providerText = (value: unknown): string => scrubbedProviderText(value, secrets);
   const status = statusOf(error);
   if (status >= 500) {
     return new AuthError('network_error', `The provider had a problem with the sign-in request (HTTP ${status}). Try again in a moment.`, { cause: error });
@@ -67,7 +69,7 @@ function pushError(error: unknown): AuthError {
     const description = providerText(error.error_description);
     return new AuthError('authorization_error', `The provider refused the sign-in request (${providerText(error.error)}).${description ? ` The provider said: ${description}` : ''}`, { cause: error });
   }
-  const mapped = toAuthError(error, 'authorization');
+  const mapped = toAuthError(error, 'authorization', secrets);
   if (mapped.code === 'network_error' || mapped.code === 'internal_error') return mapped;
   return new AuthError('authorization_error', 'The provider\'s answer to the sign-in request could not be used. Please try again; if it keeps happening, contact your administrator.', { cause: error });
 }

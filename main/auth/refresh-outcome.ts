@@ -46,24 +46,33 @@ export function classifyRefreshFailure(answer: TokenEndpointAnswer | undefined, 
   if (!isJsonMediaType(answer.headers.get('content-type'))) return transient(`HTTP ${answer.status} without a JSON body`);
   const error = oauthErrorCode(answer.body);
   if (error === undefined) return transient(`HTTP ${answer.status} without an OAuth error`);
-  return (GRANT_DEAD_ERRORS as readonly string[]).includes(error) ? { kind: 'grant-dead', error: error as GrantDeadError } : transient(`HTTP ${answer.status} ${error}`);
+  if ((GRANT_DEAD_ERRORS as readonly string[]).includes(error)) return { kind: 'grant-dead', error: error as GrantDeadError };
+  // The reason goes to the log: a provider's own code only when it looks like one (no token, no line break).
+  return transient(`HTTP ${answer.status} ${/^[a-z][a-z0-9_]{0,39}$/.test(error) ? error : 'with an unrecognised error code'}`);
 }
 
 /**
  * `Retry-After` (RFC 9110 §10.2.3): delay-seconds or an HTTP-date.
- * @returns milliseconds from `now`, 0 for a date in the past, undefined when absent or unreadable.
+ * @returns milliseconds from `now` (at most {@link MAX_RETRY_AFTER_MS}), 0 for a date in the past, undefined when absent or unreadable.
  */
 export function parseRetryAfter(value: string | null, now: number): number | undefined {
   if (value === null) return undefined;
   const text = value.trim();
-  if (/^\d+$/.test(text)) return Number(text) * 1000;
+  if (/^\d+$/.test(text)) return Math.min(Number(text) * 1000, MAX_RETRY_AFTER_MS);
   // IMF-fixdate, and the obsolete RFC 850 / asctime forms (RFC 9110 §5.6.7), all in GMT. Date parses
   // the first two with their "GMT"; asctime carries no zone, which Date would read as local time.
   if (!/^[A-Za-z]{3}/.test(text)) return undefined;
   const asctime = /^[A-Za-z]{3} [A-Za-z]{3} [ \d]\d \d{2}:\d{2}:\d{2} \d{4}$/.test(text);
   const at = Date.parse(asctime ? `${text} GMT` : text);
-  return Number.isNaN(at) ? undefined : Math.max(0, at - now);
+  return Number.isNaN(at) ? undefined : Math.min(Math.max(0, at - now), MAX_RETRY_AFTER_MS);
 }
+
+/**
+ * The longest wait a `Retry-After` can impose: one day. A larger value (or a
+ * date years ahead) is a misconfiguration that would leave the session stale
+ * for good; past a day the app tries again, and a restart always tries at once.
+ */
+export const MAX_RETRY_AFTER_MS = 24 * 60 * 60 * 1000;
 
 /** `application/json`, or a structured `+json` type, with any parameters (RFC 6749 §5.2 names application/json). */
 function isJsonMediaType(value: string | null): boolean {

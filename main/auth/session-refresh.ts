@@ -137,8 +137,11 @@ export function createSessionRefresh(ctx: AuthContext): SessionRefresh {
     try {
       dpopKey = stored ? (stored.dpop ? await DpopKey.restore(stored.dpop) : undefined) : current?.dpopKey;
     } catch (error) {
-      // The refresh token is bound to a key that cannot be read back: it can never be used again.
-      if (mine === ctx.generation) await endSession({ code: 'session_ended', message: 'Your session ended; please sign in again.' }, error as AuthError, true);
+      // The refresh token is bound to a key this build cannot read back (damaged, or a newer build's
+      // algorithm). Nothing from the provider says the grant is dead, so the keychain keeps it.
+      if (mine === ctx.generation) {
+        await endSession({ code: 'session_ended', message: 'Your session could not be resumed on this computer; please sign in again.' }, toAuthError(error, 'refresh'), false);
+      }
       return undefined;
     }
     const attempt = await refreshAtProvider(refreshToken, user, identity, previousIdToken, stored, dpopKey);
@@ -211,8 +214,11 @@ export function createSessionRefresh(ctx: AuthContext): SessionRefresh {
       return early.ok ? early : { ok: false, error: early.error, outcome: { kind: 'transient', reason: 'discovery failed' } };
     }
     if (sameTokenEndpoint(discovered, provisional)) return early;
-    log.warn('the provider\'s discovery names another token endpoint than the one kept with the session; refreshing there');
-    return refreshWith(discovered, refreshToken, user, identity, previousIdToken, dpopKey);
+    log.warn('the provider\'s discovery names another token endpoint than the one kept with the session; its answer is dropped and the refresh goes to the discovered one');
+    // The kept endpoint may have rotated the refresh token: the old one would now be refused (and,
+    // with reuse detection, revoke the grant), so the discovered endpoint gets the rotated one.
+    const current = early.ok ? (early.tokens.refreshToken ?? refreshToken) : refreshToken;
+    return refreshWith(discovered, current, user, identity, previousIdToken, dpopKey);
   }
 
   /** @param dpopKey the key the refresh token is bound to (RFC 9449 §5): each request carries its proof. */

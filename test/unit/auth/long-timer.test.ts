@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { after, afterEach, before, beforeEach, describe, it, mock } from 'node:test';
 import fc from 'fast-check';
 import { MAX_TIMER_DELAY_MS, setLongTimeout } from '../../../main/auth/long-timer';
-import { refreshDueAt } from '../../../main/auth/refresh-schedule';
+import { MIN_REFRESH_INTERVAL_MS, refreshDueAt } from '../../../main/auth/refresh-schedule';
 import { hostileClient, signInFully } from '../../support/hostile-harness';
 import { startHostileProvider, type HostileProvider } from '../../support/hostile-provider';
 
@@ -183,6 +183,13 @@ describe('a real core: refresh requests in the first seconds, over expires_in fr
 
   it('the issue\'s input: expires_in 2684355 (31 days) sends no refresh', async () => {
     assert.equal(await refreshesInWindow(2684355), 0);
+  });
+
+  it('lifetimes of a second or less (expires_in 1, 0.5, 0.001, 1e-9) send no refresh in the first seconds: proactive refreshes are at least MIN_REFRESH_INTERVAL_MS apart', async () => {
+    assert.ok(MIN_REFRESH_INTERVAL_MS > WINDOW_MS + 500, 'the floor is longer than the window, so the window must stay quiet');
+    for (const seconds of [1, 0.5, 0.001, 1e-9]) {
+      assert.equal(await refreshesInWindow(seconds), 0, `expires_in ${seconds}`);
+    }
   });
 
   it('property: no more refreshes than the lifetime allows (none for lifetimes over a few seconds)', async () => {

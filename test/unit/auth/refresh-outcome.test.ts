@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { classifyRefreshFailure, parseRetryAfter, type RefreshOutcome } from '../../../main/auth/refresh-outcome';
+import { classifyRefreshFailure, MAX_RETRY_AFTER_MS, parseRetryAfter, type RefreshOutcome } from '../../../main/auth/refresh-outcome';
 
 const NOW = Date.UTC(2026, 0, 15, 12, 0, 0);
 
@@ -108,6 +108,14 @@ function withTimeZone(zone: string, check: () => void): void {
 }
 
 describe('parseRetryAfter (RFC 9110 §10.2.3)', () => {
+  it('a wait beyond a day is a day: a huge number, or a date years ahead, never leaves the session stale for good', () => {
+    assert.equal(MAX_RETRY_AFTER_MS, 86_400_000);
+    assert.equal(parseRetryAfter('86400', NOW), 86_400_000);
+    assert.equal(parseRetryAfter('86401', NOW), MAX_RETRY_AFTER_MS);
+    assert.equal(parseRetryAfter('9'.repeat(400), NOW), MAX_RETRY_AFTER_MS, 'a number too large for a double, not Infinity');
+    assert.equal(parseRetryAfter(new Date(NOW + 5 * 365 * 86_400_000).toUTCString(), NOW), MAX_RETRY_AFTER_MS);
+  });
+
   const at = (offsetMs: number): Date => new Date(NOW + offsetMs);
   /** RFC 850: "Sunday, 06-Nov-94 08:49:37 GMT" (two-digit year). */
   function rfc850(date: Date): string {

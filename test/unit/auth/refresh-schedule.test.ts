@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { BACKOFF_INITIAL_MS, BACKOFF_MAX_MS, backoffDelay, REFRESH_MARGIN_MS, refreshDueAt } from '../../../main/auth/refresh-schedule';
+import { BACKOFF_INITIAL_MS, BACKOFF_MAX_MS, backoffDelay, MIN_REFRESH_INTERVAL_MS, REFRESH_MARGIN_MS, refreshDueAt } from '../../../main/auth/refresh-schedule';
 
 describe('refreshDueAt', () => {
   it('refreshes at 80% of the lifetime when that comes before the 60 s margin', () => {
@@ -15,8 +15,15 @@ describe('refreshDueAt', () => {
     assert.equal(refreshDueAt(issuedAt, issuedAt + 240_000), issuedAt + 180_000);
   });
 
-  it('is due at once for a token that is already expired', () => {
-    assert.ok(refreshDueAt(10_000, 10_000) <= 10_000);
+  // Changed with the refresh-storm fix: a token issued already expired (lifetime 0) used to be due at
+  // its issuance, so a provider answering expires_in 0.001 was asked again at once, for ever.
+  it('a token issued already expired is due as soon as the minimum interval since its issuance allows', () => {
+    assert.equal(refreshDueAt(10_000, 10_000), 10_000 + MIN_REFRESH_INTERVAL_MS);
+    assert.equal(refreshDueAt(10_000, 10_001), 10_000 + MIN_REFRESH_INTERVAL_MS);
+  });
+
+  it('a token that expired long ago (the machine slept) was due long ago', () => {
+    assert.ok(refreshDueAt(0, 60_000) < 60_000);
   });
 });
 
