@@ -14,7 +14,7 @@ export function toWireState(state: SessionState): SessionState {
     case 'signing-in':
       return { status: 'signing-in' };
     case 'restoring':
-      return { status: 'restoring' };
+      return state.retry === undefined ? { status: 'restoring' } : { status: 'restoring', retry: { ...toWireError(state.retry), retryAt: Number(state.retry.retryAt) } };
     case 'signed-in':
       return {
         status: 'signed-in',

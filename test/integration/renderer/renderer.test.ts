@@ -252,6 +252,18 @@ describe('renderer in Chromium against the real core', () => {
     await screen('signed-out');
   });
 
+  it('shows "offline, will retry" accessibly while a restore waits for the provider (issue 9), not "signed out"', async () => {
+    await pushState({ status: 'restoring', retry: { code: 'token_request_failed', message: 'not shown: the renderer has its own words', retryAt: Date.now() + 30_000 } });
+    await screen('restoring-offline');
+    const text = (await page.textContent('[data-screen="restoring-offline"]')) ?? '';
+    assert.match(text, /Offline, will retry/);
+    assert.match(text, /session is kept/);
+    assert.match((await page.textContent('[role="status"]')) ?? '', /Offline/);
+    await axe('restoring-offline');
+    await pushState(auth.getSession());
+    await screen('signed-out');
+  });
+
   it('signs in with the keyboard through the system browser and shows Dana Demo', async () => {
     const authorizeUrl = nextOpened();
     // Keyboard only: focus sits on the heading; Tab reaches "Sign in"; Enter presses it.

@@ -11,6 +11,7 @@ describe('toWireState', () => {
       { status: 'signed-out', error: { code: 'session_ended', message: 'ended' } },
       { status: 'signing-in' },
       { status: 'restoring' },
+      { status: 'restoring', retry: { code: 'token_request_failed', message: 'offline, will retry', retryAt: 1_800_000_000_000 } },
       {
         status: 'signed-in',
         user: { sub: 's', name: 'Dana Demo', email: 'dana@example.test', picture: 'https://x.example/p.png' },
