@@ -105,7 +105,7 @@ function render(state: SessionState, options: { readonly force?: boolean } = {})
   current = state;
   const hadFocus = screenRoot.contains(document.activeElement) || document.activeElement === document.body || document.activeElement === null;
   screenRoot.replaceChildren(renderScreen(state, { provider, actions: context.actions }));
-  screenRoot.setAttribute('aria-busy', state.status === 'restoring' ? 'true' : 'false');
+  screenRoot.setAttribute('aria-busy', state.status === 'restoring' && !state.retry ? 'true' : 'false');
   document.documentElement.dataset['status'] = state.status;
   if (previous?.status !== state.status) {
     clearAlert();

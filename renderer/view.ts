@@ -88,8 +88,17 @@ export function renderScreen(state: SessionState, context: ViewContext): HTMLEle
       return signingInScreen(context);
     case 'restoring':
       if (state.retry) {
-        // Offline or rate limited at start-up: the stored session is kept, the core retries by itself.
-        return h('section', { class: 'screen', 'data-screen': 'restoring-offline', 'aria-busy': 'true' }, heading('Offline, will retry'), h('p', {}, messageFor(state.retry.code)), h('p', {}, 'Your session is kept; the app will try again by itself.'));
+        // Offline or rate limited at start-up: the stored session is kept, the core retries by itself;
+        // the user may still sign in afresh (that stops the retries).
+        return h(
+          'section',
+          { class: 'screen', 'data-screen': 'restoring-offline' },
+          heading('Offline, will retry'),
+          h('p', {}, messageFor(state.retry.code)),
+          h('p', {}, 'Your session is kept; the app will try again by itself. You can also sign in again now.'),
+          providerLine(context.provider),
+          h('div', { class: 'actions' }, button('Sign in', context.actions.signIn, { id: 'sign-in' })),
+        );
       }
       return h('section', { class: 'screen', 'data-screen': 'restoring', 'aria-busy': 'true' }, heading('Restoring your session'), h('p', {}, 'One moment…'), h('div', { class: 'spinner', 'aria-hidden': 'true' }));
     case 'signed-in':

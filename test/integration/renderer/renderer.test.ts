@@ -258,6 +258,7 @@ describe('renderer in Chromium against the real core', () => {
     const text = (await page.textContent('[data-screen="restoring-offline"]')) ?? '';
     assert.match(text, /Offline, will retry/);
     assert.match(text, /session is kept/);
+    assert.equal(await page.isVisible('[data-screen="restoring-offline"] #sign-in'), true, 'signing in afresh stays possible while offline');
     assert.match((await page.textContent('[role="status"]')) ?? '', /Offline/);
     await axe('restoring-offline');
     await pushState(auth.getSession());
