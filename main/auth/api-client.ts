@@ -37,12 +37,8 @@ export function parseApiUrl(request: ApiRequest, config: AuthConfig): URL {
 
 /** One call with the access token in the Authorization header (RFC 6750 §2.1), never in the URL. */
 export async function sendApiRequest(http: typeof fetch, url: URL, request: ApiRequest, accessToken: string): Promise<ApiResponse> {
-  const headers: Record<string, string> = { authorization: `Bearer ${accessToken}`, accept: 'application/json, text/plain;q=0.9' };
-  let body: string | undefined;
-  if (request.body !== undefined) {
-    headers['content-type'] = 'application/json';
-    body = JSON.stringify(request.body);
-  }
+  const { headers, body } = jsonRequest(request);
+  headers.set('authorization', `Bearer ${accessToken}`);
   // redirect: 'manual' so the token is never replayed to wherever a redirect points.
   const response = await http(url, { method: request.method ?? 'GET', headers, ...(body !== undefined ? { body } : {}), redirect: 'manual' });
   return toApiResponse(response);
@@ -57,12 +53,7 @@ export async function sendApiRequest(http: typeof fetch, url: URL, request: ApiR
  * @param configuration a fresh openid-client configuration for this call (the bounded fetch); for an http loopback API it is switched to allow http.
  */
 export async function sendDpopApiRequest(configuration: oidc.Configuration, dpop: oidc.DPoPHandle, url: URL, request: ApiRequest, accessToken: string): Promise<ApiResponse> {
-  const headers = new Headers({ accept: 'application/json, text/plain;q=0.9' });
-  let body: string | undefined;
-  if (request.body !== undefined) {
-    headers.set('content-type', 'application/json');
-    body = JSON.stringify(request.body);
-  }
+  const { headers, body } = jsonRequest(request);
   // An http API is allowed on loopback only (validateConfig); openid-client needs telling so per request.
   if (isLoopbackHttpUrl(url)) oidc.allowInsecureRequests(configuration);
   let response: Response;
@@ -74,6 +65,14 @@ export async function sendDpopApiRequest(configuration: oidc.Configuration, dpop
     throw error;
   }
   return toApiResponse(response);
+}
+
+/** The headers and body every API call shares: JSON in, JSON (or text) accepted. */
+function jsonRequest(request: ApiRequest): { headers: Headers; body: string | undefined } {
+  const headers = new Headers({ accept: 'application/json, text/plain;q=0.9' });
+  if (request.body === undefined) return { headers, body: undefined };
+  headers.set('content-type', 'application/json');
+  return { headers, body: JSON.stringify(request.body) };
 }
 
 async function toApiResponse(response: Response): Promise<ApiResponse> {
