@@ -3,7 +3,7 @@
  *
  * The package ships no type declarations and `@types/oidc-provider` is not a
  * dependency, so this module declaration describes only what
- * `dev-provider.ts` touches. Shapes follow the v9 sources in
+ * files in main/dev-provider/ touch. Shapes follow the v9 sources in
  * node_modules/oidc-provider/lib; anything not listed here is deliberately
  * left out, so a use of it fails type checking instead of compiling as `any`.
  */
