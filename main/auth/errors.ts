@@ -3,6 +3,8 @@
  * the UI maps them to words, tests assert on them, and they cross IPC as-is.
  */
 export const AUTH_ERROR_CODES = [
+  /** Nothing configured yet (first run): the welcome screen names the file to create. Not a fault. */
+  'config_missing',
   'config_invalid',
   'discovery_failed',
   'provider_unsupported',

@@ -19,6 +19,7 @@ import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { APP_IDENTITY } from '../app-identity';
 import { DEMO_PASSWORD, DEMO_USERNAME } from './demo-account';
 import { defaultErrorSink, describeError } from './error-report';
 import { createInteractionHandler } from './interaction-handler';
@@ -35,9 +36,9 @@ export interface DevProviderOptions {
   readonly port?: number;
   /** Default `oidc-desktop-dev`. */
   readonly clientId?: string;
-  /** Default `['com.example.desktop:/callback', 'http://127.0.0.1/callback']` (the loopback one accepts any port). */
+  /** Default `['<urlScheme>:/callback', 'http://127.0.0.1/callback']` (app-identity.json; the loopback one accepts any port). */
   readonly redirectUris?: readonly string[];
-  /** Default `['com.example.desktop:/signed-out', 'http://127.0.0.1/signed-out']`. */
+  /** Default `['<urlScheme>:/signed-out', 'http://127.0.0.1/signed-out']`. */
   readonly postLogoutRedirectUris?: readonly string[];
   /** Seconds. Default 3600. */
   readonly accessTokenTtl?: number;
@@ -96,11 +97,9 @@ export interface DevProvider {
 }
 
 export const DEFAULT_CLIENT_ID = 'oidc-desktop-dev';
-export const DEFAULT_REDIRECT_URIS: readonly string[] = Object.freeze(['com.example.desktop:/callback', 'http://127.0.0.1/callback']);
-export const DEFAULT_POST_LOGOUT_REDIRECT_URIS: readonly string[] = Object.freeze([
-  'com.example.desktop:/signed-out',
-  'http://127.0.0.1/signed-out',
-]);
+/** The app's own redirect URIs (app-identity.json), so a renamed app signs in to its development provider unchanged. */
+export const DEFAULT_REDIRECT_URIS: readonly string[] = Object.freeze([APP_IDENTITY.defaultRedirectUri, 'http://127.0.0.1/callback']);
+export const DEFAULT_POST_LOGOUT_REDIRECT_URIS: readonly string[] = Object.freeze([APP_IDENTITY.signedOutUri, 'http://127.0.0.1/signed-out']);
 
 const DAY = 24 * 60 * 60;
 

@@ -5,6 +5,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { exportJWK, generateKeyPair } from 'jose';
 import Provider from 'oidc-provider';
+import { APP_IDENTITY } from '../app-identity';
 import { DEMO_ACCOUNT, demoAccount } from './demo-account';
 import { describeError } from './error-report';
 import type { MemoryStorage } from './memory-storage';
@@ -59,7 +60,7 @@ export async function createOidcProvider(issuer: string, settings: ProviderSetti
     clients: [
       {
         client_id: settings.clientId,
-        client_name: 'OIDC Desktop (development)',
+        client_name: `${APP_IDENTITY.productName} (development)`,
         application_type: 'native',
         token_endpoint_auth_method: 'none',
         grant_types: ['authorization_code', 'refresh_token'],

@@ -1,15 +1,16 @@
 import { readFile as fsReadFile } from 'node:fs/promises';
 import path from 'node:path';
+import { APP_IDENTITY } from '../app-identity';
 import { buildContentSecurityPolicy } from './content-security-policy';
 
 /**
- * The renderer is served from `app://com.example.desktop/…`, a privileged
+ * The renderer is served from `app://<appId>/…` (app-identity.json), a privileged
  * standard scheme, instead of file://. It gives the page a real origin that
  * the IPC sender check can compare, keeps it away from the rest of the disk,
  * and lets every response carry a CSP header.
  */
 export const APP_SCHEME = 'app';
-export const APP_HOST = 'com.example.desktop';
+export const APP_HOST = APP_IDENTITY.rendererHost;
 export const APP_ORIGIN = `${APP_SCHEME}://${APP_HOST}`;
 export const APP_ENTRY_URL = `${APP_ORIGIN}/index.html`;
 

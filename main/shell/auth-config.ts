@@ -1,10 +1,24 @@
 import path from 'node:path';
+import { APP_IDENTITY, type AppIdentity } from '../app-identity';
 import { AuthError, isAuthError } from '../auth/errors';
 import type { AuthConfig, loadConfig } from '../auth/config';
 import type { ShellLogger } from './logger';
 
-/** The app's redirect URI in custom-scheme mode (RFC 8252 §7.1). */
-export const DEFAULT_REDIRECT_URI = 'com.example.desktop:/callback';
+/** The app's redirect URI in custom-scheme mode (RFC 8252 §7.1): `<urlScheme>:/callback` from app-identity.json. */
+export const DEFAULT_REDIRECT_URI = APP_IDENTITY.defaultRedirectUri;
+
+/** The loopback redirect (RFC 8252 §7.3): the port is chosen per flow. */
+export const LOOPBACK_REDIRECT_URI = 'http://127.0.0.1/callback';
+
+/** What decides whether a custom-scheme redirect can reach this run of the app. */
+export interface RedirectTarget {
+  /** The identity's scheme and default redirect: the only scheme the app registers and routes. */
+  readonly identity: Pick<AppIdentity, 'urlScheme' | 'defaultRedirectUri'>;
+  /** `process.platform` */
+  readonly platform: NodeJS.Platform;
+  /** `app.isPackaged`: macOS registers URL schemes only from a packaged app's Info.plist. */
+  readonly isPackaged: boolean;
+}
 
 /** The part of the development provider the shell uses (main/dev-provider/dev-provider.ts). */
 export interface DevProviderHandle {
@@ -36,6 +50,8 @@ export interface ResolveAuthConfigDeps {
    * configured" is the configuration screen.
    */
   readonly startDevProvider?: () => Promise<DevProviderHandle>;
+  /** This run's identity and platform: which redirect URIs can come back to it. */
+  readonly redirectTarget: RedirectTarget;
   readonly logger: ShellLogger;
 }
 
@@ -70,13 +86,18 @@ export async function resolveAuthConfig(deps: ResolveAuthConfigDeps): Promise<Sh
     return { kind: 'invalid', error: new AuthError('config_invalid', `${message}\n\n${configFileHelp(deps.configFile)}`, { cause: error }) };
   }
   if (config !== undefined) {
+    const unreachable = redirectUriProblem(config.redirectUri, deps.redirectTarget);
+    if (unreachable !== undefined) {
+      logger.error(`configuration: ${unreachable}`);
+      return { kind: 'invalid', error: new AuthError('config_invalid', `${unreachable}\n\n${configFileHelp(deps.configFile)}`) };
+    }
     logger.info(`signing in with ${new URL(config.issuer).host} (redirect ${config.redirectUri})`);
     return { kind: 'configured', config };
   }
 
   if (deps.startDevProvider === undefined) {
-    logger.error(`no sign-in provider is configured: ${deps.configFile} does not exist and no OIDC_* variable is set`);
-    return { kind: 'invalid', error: new AuthError('config_invalid', notConfiguredMessage(deps.configFile)) };
+    logger.info(`no sign-in provider is configured yet: ${deps.configFile} does not exist and no OIDC_* variable is set`);
+    return { kind: 'invalid', error: new AuthError('config_missing', notConfiguredMessage(deps.configFile, deps.redirectTarget.identity.defaultRedirectUri)) };
   }
 
   let devProvider: DevProviderHandle;
@@ -96,8 +117,10 @@ export async function resolveAuthConfig(deps: ResolveAuthConfigDeps): Promise<Sh
   }
 
   try {
-    const devConfig = await deps.loadConfig({ env: developmentEnv(devProvider, deps.env) });
+    const devConfig = await deps.loadConfig({ env: developmentEnv(devProvider, deps.env, deps.redirectTarget) });
     if (devConfig === undefined) throw new AuthError('config_invalid', 'The development provider configuration is empty.');
+    const unreachable = redirectUriProblem(devConfig.redirectUri, deps.redirectTarget);
+    if (unreachable !== undefined) throw new AuthError('config_invalid', unreachable);
     logger.info(`development run, nothing configured: using the development provider at ${devProvider.issuer} (redirect ${devConfig.redirectUri})`);
     return { kind: 'configured', config: devConfig, devProvider };
   } catch (error) {
@@ -113,12 +136,11 @@ export async function resolveAuthConfig(deps: ResolveAuthConfigDeps): Promise<Sh
  * create (this machine's real path) with an example, and where the file is
  * on each OS (Electron's userData folder: appData + the app's name).
  */
-export function notConfiguredMessage(configFile: string): string {
+export function notConfiguredMessage(configFile: string, redirectUri: string = DEFAULT_REDIRECT_URI): string {
   return [
-    'No sign-in provider is configured.',
     `Create the file ${configFile} with your provider's settings, for example:`,
-    `{"issuer": "https://login.example.com", "clientId": "your-client-id", "redirectUri": "${DEFAULT_REDIRECT_URI}"}`,
-    'then restart the app. The environment variables OIDC_ISSUER, OIDC_CLIENT_ID and OIDC_REDIRECT_URI can be used instead.',
+    `{"issuer": "https://login.example.com", "clientId": "your-client-id", "redirectUri": "${redirectUri}"}`,
+    'then choose "Check again". The environment variables OIDC_ISSUER, OIDC_CLIENT_ID and OIDC_REDIRECT_URI can be used instead (restart the app after setting them).',
     '',
     configFileHelp(configFile),
   ].join('\n');
@@ -146,13 +168,63 @@ export function configFileHelp(configFile: string): string {
 export function developmentEnv(
   devProvider: Pick<DevProviderHandle, 'issuer' | 'clientId'>,
   env: Readonly<Record<string, string | undefined>>,
+  target: RedirectTarget,
 ): Record<string, string | undefined> {
   const redirect = env['OIDC_REDIRECT_URI'];
   return {
     OIDC_ISSUER: devProvider.issuer,
     OIDC_CLIENT_ID: devProvider.clientId,
-    OIDC_REDIRECT_URI: redirect === undefined || redirect === '' ? DEFAULT_REDIRECT_URI : redirect,
+    OIDC_REDIRECT_URI: redirect === undefined || redirect === '' ? defaultRedirectUriFor(target) : redirect,
     ...(env['OIDC_PAR'] ? { OIDC_PAR: env['OIDC_PAR'] } : {}),
     ...(env['OIDC_DPOP'] ? { OIDC_DPOP: env['OIDC_DPOP'] } : {}),
   };
+}
+
+/**
+ * The redirect a development run uses when none is configured: the custom
+ * scheme, except in an unpackaged macOS run, where no scheme can be
+ * registered (macOS reads URL schemes only from an app bundle's Info.plist,
+ * and a development run is Electron.app), so loopback (RFC 8252 §7.3).
+ */
+export function defaultRedirectUriFor(target: RedirectTarget): string {
+  return customSchemeUnreachable(target) ? LOOPBACK_REDIRECT_URI : target.identity.defaultRedirectUri;
+}
+
+function customSchemeUnreachable(target: RedirectTarget): boolean {
+  return target.platform === 'darwin' && !target.isPackaged;
+}
+
+/**
+ * Why a redirect URI cannot come back to this run of the app, or undefined
+ * when it can. Loopback URIs always can. A custom scheme must be the one the
+ * app registers and routes (app-identity.json `urlScheme`; RFC 3986 §3.1:
+ * schemes compare case-insensitively); and an unpackaged macOS run can
+ * register none. Without this check such a sign-in opens the browser and then
+ * waits for a redirect that never arrives.
+ */
+export function redirectUriProblem(redirectUri: string, target: RedirectTarget): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(redirectUri);
+  } catch {
+    return undefined; // loadConfig already refused it; nothing more to say here
+  }
+  if (url.protocol === 'http:' || url.protocol === 'https:') return undefined;
+  const scheme = url.protocol.slice(0, -1).toLowerCase();
+  const { urlScheme, defaultRedirectUri } = target.identity;
+  if (scheme !== urlScheme) {
+    return (
+      `redirectUri "${redirectUri}" uses the scheme "${scheme}:", but this app registers and receives only "${urlScheme}:" ` +
+      `(urlScheme in app-identity.json). Use "${defaultRedirectUri}" (and register it at the provider), ` +
+      `or set urlScheme to "${scheme}" in app-identity.json and rebuild the app.`
+    );
+  }
+  if (customSchemeUnreachable(target)) {
+    return (
+      `redirectUri "${redirectUri}" cannot work in a development run on macOS: macOS registers URL schemes only from a packaged app's Info.plist, ` +
+      `and \`npm start\` runs Electron.app, so the browser could never hand the redirect back. ` +
+      `Use loopback mode (OIDC_REDIRECT_URI=${LOOPBACK_REDIRECT_URI}, registered at the provider), or package the app (npm run dist), which declares the scheme.`
+    );
+  }
+  return undefined;
 }

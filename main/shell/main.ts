@@ -18,7 +18,8 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { app, BrowserWindow, ipcMain, powerMonitor, protocol, session, shell } from 'electron';
-import { AuthError, createAuthService, createKeytarVault, isAuthError, keychainServiceName, loadConfig } from '../auth/index';
+import { APP_IDENTITY } from '../app-identity';
+import { AuthError, createAuthService, createKeytarVault, isAuthError, loadConfig } from '../auth/index';
 import type { AuthService } from '../auth/ports';
 import { APP_ENTRY_URL, APP_ORIGIN, APP_SCHEME, createAppProtocolHandler } from './app-protocol';
 import { CONFIG_FILE_NAME, resolveAuthConfig, type DevProviderHandle } from './auth-config';
@@ -36,9 +37,7 @@ import { createUnavailableAuthService } from './unavailable-auth';
 import { mainWindowOptions } from './window-options';
 import { toWireState } from './wire';
 
-const APP_ID = 'com.example.desktop';
-const REDIRECT_SCHEME = 'com.example.desktop';
-const PRODUCT_NAME = 'OIDC Desktop';
+const { appId: APP_ID, urlScheme: REDIRECT_SCHEME, productName: PRODUCT_NAME } = APP_IDENTITY;
 
 /** dist/main, where the bundle, the preload and (one level up) the renderer live. */
 const HERE = path.dirname(fileURLToPath(import.meta.url));
@@ -61,6 +60,10 @@ interface Services extends SessionHandlerDeps {
 }
 
 function main(): void {
+  // Name and user-data folder from app-identity.json, not package.json, so one file renames the app.
+  // Before the lock: Chromium keys the single-instance lock on the user-data folder.
+  app.setName(PRODUCT_NAME);
+  app.setPath('userData', path.join(app.getPath('appData'), PRODUCT_NAME));
   if (!app.requestSingleInstanceLock()) {
     // Another instance runs: it receives our argv (and a deep link in it) through `second-instance`.
     app.quit();
@@ -185,6 +188,7 @@ async function setupAuth(): Promise<Services> {
     env: process.env,
     loadConfig,
     ...(startDevProvider === undefined ? {} : { startDevProvider }),
+    redirectTarget: { identity: APP_IDENTITY, platform: process.platform, isPackaged: app.isPackaged },
     logger: log,
   });
   const unavailable = (error: AuthError): Services => ({
@@ -199,7 +203,7 @@ async function setupAuth(): Promise<Services> {
   try {
     auth = createAuthService({
       config,
-      vault: createKeytarVault(keychainServiceName(APP_ID)),
+      vault: createKeytarVault(APP_IDENTITY.keychainService),
       openExternal: (url) => shell.openExternal(assertBrowserUrl(url)),
       logger: createRedactingLogger('auth'),
     });

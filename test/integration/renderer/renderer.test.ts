@@ -41,6 +41,7 @@ import { createIpcRouter, type IpcMainLike } from '../../../main/shell/ipc-handl
 import { providerInfoFor, registerSessionHandlers } from '../../../main/shell/session-handlers';
 import { appOriginOf, type IpcEventLike } from '../../../main/shell/trusted-sender';
 import { toWireState } from '../../../main/shell/wire';
+import { APP_IDENTITY } from '../../../main/app-identity';
 import { CHROMIUM_ARGS, CHROMIUM_PATH, launchSystemBrowser, type SystemBrowser } from '../../support/system-browser';
 import { assertSecretNotEqual } from '../../support/secret-assert';
 
@@ -167,6 +168,7 @@ describe('renderer in Chromium against the real core', () => {
     // What the app does with no configuration: the development provider, custom-scheme redirect.
     const setup = await resolveAuthConfig({
       configFile: path.join(tempDir, 'oidc-config.json'),
+      redirectTarget: { identity: APP_IDENTITY, platform: 'linux', isPackaged: false },
       env: {},
       loadConfig,
       startDevProvider: () => startDevProvider(),

@@ -2,11 +2,22 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { loadConfig } from '../../../main/auth/config';
 import { AuthError } from '../../../main/auth/errors';
-import { DEFAULT_REDIRECT_URI, developmentEnv, resolveAuthConfig, type DevProviderHandle } from '../../../main/shell/auth-config';
+import { APP_IDENTITY } from '../../../main/app-identity';
+import {
+  DEFAULT_REDIRECT_URI,
+  developmentEnv,
+  redirectUriProblem,
+  resolveAuthConfig,
+  type DevProviderHandle,
+  type RedirectTarget,
+} from '../../../main/shell/auth-config';
 import { createUnavailableAuthService } from '../../../main/shell/unavailable-auth';
 import { recordingLogger } from './support';
 
 const CONFIG_FILE = '/nonexistent/userData/oidc-config.json';
+/** A development or packaged run on Linux, with the app's own identity: every redirect mode can come back. */
+const LINUX: RedirectTarget = { identity: APP_IDENTITY, platform: 'linux', isPackaged: false };
+const SCHEME_REDIRECT = APP_IDENTITY.defaultRedirectUri;
 
 function fakeDevProvider(): DevProviderHandle & { closed: number } {
   return {
@@ -24,7 +35,8 @@ describe('resolveAuthConfig', () => {
     let started = 0;
     const setup = await resolveAuthConfig({
       configFile: CONFIG_FILE,
-      env: { OIDC_ISSUER: 'https://login.example.com', OIDC_CLIENT_ID: 'desktop', OIDC_REDIRECT_URI: 'com.example.desktop:/callback' },
+      redirectTarget: LINUX,
+      env: { OIDC_ISSUER: 'https://login.example.com', OIDC_CLIENT_ID: 'desktop', OIDC_REDIRECT_URI: SCHEME_REDIRECT },
       loadConfig,
       startDevProvider: async () => (started++, fakeDevProvider()),
       logger: recordingLogger(),
@@ -37,7 +49,7 @@ describe('resolveAuthConfig', () => {
 
   it('starts the development provider when nothing is configured, with the custom-scheme redirect', async () => {
     const dev = fakeDevProvider();
-    const setup = await resolveAuthConfig({ configFile: CONFIG_FILE, env: {}, loadConfig, startDevProvider: async () => dev, logger: recordingLogger() });
+    const setup = await resolveAuthConfig({ configFile: CONFIG_FILE, redirectTarget: LINUX, env: {}, loadConfig, startDevProvider: async () => dev, logger: recordingLogger() });
     assert.equal(setup.kind, 'configured');
     if (setup.kind !== 'configured') return;
     assert.equal(setup.config.issuer, dev.issuer);
@@ -49,6 +61,7 @@ describe('resolveAuthConfig', () => {
   it('uses loopback with the development provider when OIDC_REDIRECT_URI says so', async () => {
     const setup = await resolveAuthConfig({
       configFile: CONFIG_FILE,
+      redirectTarget: LINUX,
       env: { OIDC_REDIRECT_URI: 'http://127.0.0.1/callback' },
       loadConfig,
       startDevProvider: async () => fakeDevProvider(),
@@ -61,6 +74,7 @@ describe('resolveAuthConfig', () => {
     const logger = recordingLogger();
     const setup = await resolveAuthConfig({
       configFile: CONFIG_FILE,
+      redirectTarget: LINUX,
       env: { OIDC_ISSUER: 'http://login.example.com', OIDC_CLIENT_ID: 'x', OIDC_REDIRECT_URI: 'myapp:/cb' },
       loadConfig,
       startDevProvider: async () => fakeDevProvider(),
@@ -74,6 +88,7 @@ describe('resolveAuthConfig', () => {
   it('wraps an unexpected loader failure as config_invalid', async () => {
     const setup = await resolveAuthConfig({
       configFile: CONFIG_FILE,
+      redirectTarget: LINUX,
       env: {},
       loadConfig: async () => {
         throw new Error('EACCES');
@@ -87,6 +102,7 @@ describe('resolveAuthConfig', () => {
   it('reports a development provider that cannot start as config_invalid, saying how to configure', async () => {
     const setup = await resolveAuthConfig({
       configFile: CONFIG_FILE,
+      redirectTarget: LINUX,
       env: {},
       loadConfig,
       startDevProvider: async () => {
@@ -102,6 +118,7 @@ describe('resolveAuthConfig', () => {
     const dev = fakeDevProvider();
     const setup = await resolveAuthConfig({
       configFile: CONFIG_FILE,
+      redirectTarget: LINUX,
       env: { OIDC_REDIRECT_URI: 'http://localhost/callback' },
       loadConfig,
       startDevProvider: async () => dev,
@@ -114,22 +131,85 @@ describe('resolveAuthConfig', () => {
 
 describe('developmentEnv', () => {
   it('passes OIDC_PAR and OIDC_DPOP through, so each mode can be tried against the development provider', async () => {
-    const env = developmentEnv(fakeDevProvider(), { OIDC_PAR: 'never', OIDC_DPOP: 'always' });
+    const env = developmentEnv(fakeDevProvider(), { OIDC_PAR: 'never', OIDC_DPOP: 'always' }, LINUX);
     assert.equal(env['OIDC_PAR'], 'never');
     assert.equal(env['OIDC_DPOP'], 'always');
-    const setup = await resolveAuthConfig({ configFile: CONFIG_FILE, env: { OIDC_PAR: 'never', OIDC_DPOP: 'never' }, loadConfig, startDevProvider: async () => fakeDevProvider(), logger: recordingLogger() });
+    const setup = await resolveAuthConfig({ configFile: CONFIG_FILE, redirectTarget: LINUX, env: { OIDC_PAR: 'never', OIDC_DPOP: 'never' }, loadConfig, startDevProvider: async () => fakeDevProvider(), logger: recordingLogger() });
     assert.equal(setup.kind, 'configured', 'alone, they are no configuration of their own in a development run');
     assert.ok(setup.kind === 'configured' && setup.devProvider);
     assert.equal(setup.kind === 'configured' && setup.config.par, 'never');
   });
 
   it('takes only the redirect choice from the environment', () => {
-    const env = developmentEnv(fakeDevProvider(), { OIDC_SCOPES: 'openid profile', PATH: '/usr/bin', OIDC_ISSUER: 'https://ignored.example' });
+    const env = developmentEnv(fakeDevProvider(), { OIDC_SCOPES: 'openid profile', PATH: '/usr/bin', OIDC_ISSUER: 'https://ignored.example' }, LINUX);
     assert.deepEqual(env, {
       OIDC_ISSUER: 'http://127.0.0.1:45678',
       OIDC_CLIENT_ID: 'oidc-desktop-dev',
-      OIDC_REDIRECT_URI: 'com.example.desktop:/callback',
+      OIDC_REDIRECT_URI: SCHEME_REDIRECT,
     });
+  });
+
+  // Issue 15: an unpackaged macOS run cannot register a URL scheme (only a bundle's Info.plist can), so the demo sign-in uses loopback there.
+  for (const [platform, isPackaged, expected] of [
+    ['darwin', false, 'http://127.0.0.1/callback'],
+    ['darwin', true, SCHEME_REDIRECT],
+    ['win32', false, SCHEME_REDIRECT],
+    ['linux', false, SCHEME_REDIRECT],
+  ] as const) {
+    it(`defaults to ${expected} on ${platform}${isPackaged ? ' (packaged)' : ' (development)'}`, () => {
+      const env = developmentEnv(fakeDevProvider(), {}, { identity: APP_IDENTITY, platform, isPackaged });
+      assert.equal(env['OIDC_REDIRECT_URI'], expected);
+    });
+  }
+
+  it('a development run on macOS with nothing configured signs in through loopback with the development provider', async () => {
+    const setup = await resolveAuthConfig({
+      configFile: CONFIG_FILE,
+      redirectTarget: { identity: APP_IDENTITY, platform: 'darwin', isPackaged: false },
+      env: {},
+      loadConfig,
+      startDevProvider: async () => fakeDevProvider(),
+      logger: recordingLogger(),
+    });
+    assert.equal(setup.kind === 'configured' && setup.config.redirectUri, 'http://127.0.0.1/callback');
+  });
+});
+
+// Issue 15: a redirect URI the app cannot receive is refused at start-up instead of a sign-in that hangs.
+describe('redirectUriProblem', () => {
+  const OTHER: RedirectTarget = { identity: { urlScheme: 'com.mycorp.app', defaultRedirectUri: 'com.mycorp.app:/callback' }, platform: 'linux', isPackaged: true };
+
+  it('accepts the registered scheme in any letter case, and loopback everywhere', () => {
+    assert.equal(redirectUriProblem('com.mycorp.app:/callback', OTHER), undefined);
+    assert.equal(redirectUriProblem('COM.MyCorp.App:/callback', OTHER), undefined);
+    assert.equal(redirectUriProblem('http://127.0.0.1/callback', OTHER), undefined);
+    assert.equal(redirectUriProblem('http://127.0.0.1/callback', { ...OTHER, platform: 'darwin', isPackaged: false }), undefined);
+  });
+
+  it('refuses a scheme the app does not register, naming both schemes', () => {
+    const problem = redirectUriProblem('com.example.desktop:/callback', OTHER) ?? '';
+    assert.match(problem, /"com\.example\.desktop:"/);
+    assert.match(problem, /"com\.mycorp\.app:"/);
+    assert.match(problem, /app-identity\.json/);
+  });
+
+  it('refuses a custom scheme in an unpackaged macOS run, saying why and what works', () => {
+    const problem = redirectUriProblem('com.mycorp.app:/callback', { ...OTHER, platform: 'darwin', isPackaged: false }) ?? '';
+    assert.match(problem, /Info\.plist/);
+    assert.match(problem, /OIDC_REDIRECT_URI=http:\/\/127\.0\.0\.1\/callback/);
+    assert.equal(redirectUriProblem('com.mycorp.app:/callback', { ...OTHER, platform: 'darwin', isPackaged: true }), undefined);
+  });
+
+  it('resolveAuthConfig refuses such a configuration at start-up as config_invalid', async () => {
+    const setup = await resolveAuthConfig({
+      configFile: CONFIG_FILE,
+      redirectTarget: OTHER,
+      env: { OIDC_ISSUER: 'https://login.example.com', OIDC_CLIENT_ID: 'desktop', OIDC_REDIRECT_URI: 'com.example.desktop:/callback' },
+      loadConfig,
+      logger: recordingLogger(),
+    });
+    assert.equal(setup.kind === 'invalid' && setup.error.code, 'config_invalid');
+    assert.match(setup.kind === 'invalid' ? setup.error.message : '', /"com\.mycorp\.app:"/);
   });
 });
 
@@ -137,23 +217,24 @@ describe('developmentEnv', () => {
 describe('resolveAuthConfig without a development provider (packaged or production build)', () => {
   const USER_DATA_FILE = '/home/dana/.config/OIDC Desktop/oidc-config.json';
 
-  it('shows the configuration screen when nothing is configured: the real path, and where the file is on each OS', async () => {
+  it('shows the welcome (config_missing, not an error) when nothing is configured: the real path, and where the file is on each OS', async () => {
     const logger = recordingLogger();
-    const setup = await resolveAuthConfig({ configFile: USER_DATA_FILE, env: {}, loadConfig, logger });
+    const setup = await resolveAuthConfig({ configFile: USER_DATA_FILE, redirectTarget: LINUX, env: {}, loadConfig, logger });
     assert.equal(setup.kind, 'invalid');
     if (setup.kind !== 'invalid') return;
-    assert.equal(setup.error.code, 'config_invalid');
+    assert.equal(setup.error.code, 'config_missing');
+    assert.ok(setup.error.message.includes(`"redirectUri": "${APP_IDENTITY.defaultRedirectUri}"`), setup.error.message);
+    assert.ok(!logger.lines.some((line) => line.startsWith('error')), 'a first run is not logged as an error');
     const message = setup.error.message;
     assert.ok(message.includes(`Create the file ${USER_DATA_FILE}`), message);
     assert.ok(message.includes('"issuer"') && message.includes('"clientId"') && message.includes('"redirectUri"'), message);
     assert.ok(message.includes('- Windows: %APPDATA%\\OIDC Desktop\\oidc-config.json'), message);
     assert.ok(message.includes('- macOS: ~/Library/Application Support/OIDC Desktop/oidc-config.json'), message);
     assert.ok(message.includes('- Linux: $XDG_CONFIG_HOME/OIDC Desktop/oidc-config.json (~/.config/OIDC Desktop/oidc-config.json when XDG_CONFIG_HOME is not set)'), message);
-    assert.ok(logger.lines.some((line) => line.startsWith('error')));
   });
 
   it('refuses OIDC_REDIRECT_URI alone: it names no provider', async () => {
-    const setup = await resolveAuthConfig({ configFile: USER_DATA_FILE, env: { OIDC_REDIRECT_URI: 'http://127.0.0.1/callback' }, loadConfig, logger: recordingLogger() });
+    const setup = await resolveAuthConfig({ configFile: USER_DATA_FILE, redirectTarget: LINUX, env: { OIDC_REDIRECT_URI: 'http://127.0.0.1/callback' }, loadConfig, logger: recordingLogger() });
     assert.equal(setup.kind, 'invalid');
     assert.match(setup.kind === 'invalid' ? setup.error.message : '', /issuer: is missing[\s\S]*clientId: is missing/);
   });
@@ -162,13 +243,14 @@ describe('resolveAuthConfig without a development provider (packaged or producti
 describe('resolveAuthConfig with a partial configuration (also in a development run)', () => {
   for (const [name, env, missing, present] of [
     ['only OIDC_API_BASE_URLS', { OIDC_API_BASE_URLS: 'https://api.example.com/' }, ['issuer', 'clientId', 'redirectUri'], []],
-    ['an issuer without a client id', { OIDC_ISSUER: 'https://login.example.com', OIDC_REDIRECT_URI: 'com.example.desktop:/callback' }, ['clientId'], ['issuer', 'redirectUri']],
+    ['an issuer without a client id', { OIDC_ISSUER: 'https://login.example.com', OIDC_REDIRECT_URI: SCHEME_REDIRECT }, ['clientId'], ['issuer', 'redirectUri']],
     ['only OIDC_SCOPES, beside the redirect choice', { OIDC_SCOPES: 'openid', OIDC_REDIRECT_URI: 'http://127.0.0.1/callback' }, ['issuer', 'clientId'], ['redirectUri']],
   ] as const) {
     it(`${name}: config_invalid naming the missing fields and the file; the development provider is not started`, async () => {
       let started = 0;
       const setup = await resolveAuthConfig({
         configFile: CONFIG_FILE,
+        redirectTarget: LINUX,
         env,
         loadConfig,
         startDevProvider: async () => (started++, fakeDevProvider()),

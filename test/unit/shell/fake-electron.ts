@@ -9,6 +9,7 @@
  * `globalThis.__fakeElectron`.
  */
 import { EventEmitter } from 'node:events';
+import { APP_IDENTITY } from '../../../main/app-identity';
 
 export interface FakeFrame {
   readonly url: string;
@@ -17,7 +18,7 @@ export interface FakeFrame {
 
 export class FakeWebContents extends EventEmitter {
   readonly sent: Array<[string, unknown]> = [];
-  readonly mainFrame: FakeFrame = { url: 'app://com.example.desktop/index.html', parent: null };
+  readonly mainFrame: FakeFrame = { url: `app://${APP_IDENTITY.rendererHost}/index.html`, parent: null };
   openHandler: ((details: { url: string }) => { action: string }) | undefined;
   send(channel: string, payload: unknown): void {
     this.sent.push([channel, payload]);
@@ -33,7 +34,9 @@ export class FakeWebContents extends EventEmitter {
 export interface FakeElectronState {
   readonly calls: string[];
   lockGranted: boolean;
+  appData: string;
   userData: string;
+  appName: string | undefined;
   readonly privileged: unknown[];
   readonly protocolHandlers: Map<string, (request: Request) => Promise<Response>>;
   readonly ipcHandlers: Map<string, (event: unknown, ...args: unknown[]) => unknown>;
@@ -50,7 +53,8 @@ export interface FakeElectronState {
 /** Set by a test before it imports a fresh bundle: how the next stand-in starts. Read once, then cleared. */
 export interface FakeElectronOptions {
   readonly isPackaged?: boolean;
-  readonly userData?: string;
+  /** `app.getPath('appData')`; main.ts puts userData at `<appData>/<productName>`. */
+  readonly appData?: string;
 }
 const next = (globalThis as unknown as { __fakeElectronNext?: FakeElectronOptions }).__fakeElectronNext ?? {};
 delete (globalThis as unknown as { __fakeElectronNext?: FakeElectronOptions }).__fakeElectronNext;
@@ -87,7 +91,17 @@ class FakeApp extends EventEmitter {
     state.calls.push('enableSandbox');
   }
   getPath(name: string): string {
-    return name === 'userData' ? state.userData : `/nonexistent/${name}`;
+    if (name === 'userData') return state.userData;
+    if (name === 'appData') return state.appData;
+    return `/nonexistent/${name}`;
+  }
+  setPath(name: string, value: string): void {
+    state.calls.push(`setPath ${name}`);
+    if (name === 'userData') state.userData = value;
+  }
+  setName(name: string): void {
+    state.calls.push(`setName ${name}`);
+    state.appName = name;
   }
   setAsDefaultProtocolClient(...args: unknown[]): boolean {
     state.protocolClients.push(args);
@@ -137,7 +151,10 @@ const powerMonitorEmitter = new EventEmitter();
 const state: FakeElectronState = {
   calls: [],
   lockGranted: true,
-  userData: next.userData ?? '/nonexistent/userData',
+  appData: next.appData ?? '/nonexistent/appData',
+  // Electron's default before main.ts sets it: <appData>/<package.json name>.
+  userData: `${next.appData ?? '/nonexistent/appData'}/oidc-desktop`,
+  appName: undefined,
   privileged: [],
   protocolHandlers: new Map(),
   ipcHandlers: new Map(),

@@ -22,12 +22,13 @@ import { after, before, describe, it } from 'node:test';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import * as esbuild from 'esbuild';
 import { mainBundleOptions } from '../../../scripts/build.mjs';
+import { APP_IDENTITY } from '../../../main/app-identity';
 import { buildContentSecurityPolicy } from '../../../main/shell/content-security-policy';
 import type { FakeElectronOptions, FakeElectronState } from './fake-electron';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
-const CALLBACK = 'com.example.desktop:/callback?code=cold-start-code&state=s1';
-const trusted = { senderFrame: { url: 'app://com.example.desktop/index.html', parent: null }, sender: {} as { mainFrame: unknown } };
+const CALLBACK = `${APP_IDENTITY.urlScheme}:/callback?code=cold-start-code&state=s1`;
+const trusted = { senderFrame: { url: `app://${APP_IDENTITY.rendererHost}/index.html`, parent: null }, sender: {} as { mainFrame: unknown } };
 trusted.sender.mainFrame = trusted.senderFrame;
 
 async function until<T>(probe: () => T | undefined, what: string, timeoutMs = 10_000): Promise<T> {
@@ -129,13 +130,21 @@ describe('main.ts wiring (Electron stand-in)', () => {
   it('sets up before ready, then serves the window, IPC and deep links once the core is ready', async () => {
     const electron = await startApp(
       'configured',
-      { OIDC_ISSUER: 'http://127.0.0.1:9', OIDC_CLIENT_ID: 'desktop', OIDC_REDIRECT_URI: 'com.example.desktop:/callback' },
+      { OIDC_ISSUER: 'http://127.0.0.1:9', OIDC_CLIENT_ID: 'desktop', OIDC_REDIRECT_URI: `${APP_IDENTITY.urlScheme}:/callback` },
       ['--', CALLBACK],
     );
     const { app } = electron;
 
     // Before ready: lock, sandbox, privileged scheme; listeners for every deep-link source.
-    assert.deepEqual(electron.calls.slice(0, 4), ['requestSingleInstanceLock', 'setAppUserModelId com.example.desktop', 'enableSandbox', 'registerSchemesAsPrivileged']);
+    assert.deepEqual(electron.calls.slice(0, 6), [
+      `setName ${APP_IDENTITY.productName}`,
+      'setPath userData',
+      'requestSingleInstanceLock',
+      `setAppUserModelId ${APP_IDENTITY.appId}`,
+      'enableSandbox',
+      'registerSchemesAsPrivileged',
+    ]);
+    assert.equal(electron.userData, `/nonexistent/appData/${APP_IDENTITY.productName}`, 'userData is <appData>/<productName> from app-identity.json');
     assert.deepEqual(electron.privileged, [{ scheme: 'app', privileges: { standard: true, secure: true } }]);
     assert.equal(app.listenerCount('will-finish-launching'), 1);
     assert.equal(app.listenerCount('second-instance'), 1);
@@ -143,7 +152,7 @@ describe('main.ts wiring (Electron stand-in)', () => {
     app.emit('will-finish-launching');
     assert.equal(app.listenerCount('open-url'), 1);
     let prevented = false;
-    app.emit('open-url', { preventDefault: () => (prevented = true) }, 'com.example.desktop:/callback?code=mac&state=s2');
+    app.emit('open-url', { preventDefault: () => (prevented = true) }, `${APP_IDENTITY.urlScheme}:/callback?code=mac&state=s2`);
     assert.equal(prevented, true);
 
     electron.becomeReady();
@@ -154,7 +163,7 @@ describe('main.ts wiring (Electron stand-in)', () => {
     assert.ok(electron.calls.indexOf('protocol.handle app') < electron.calls.indexOf('new BrowserWindow'), 'app:// is served before the window loads');
 
     // The window.
-    assert.equal(window.url, 'app://com.example.desktop/index.html');
+    assert.equal(window.url, `app://${APP_IDENTITY.rendererHost}/index.html`);
     const prefs = window.options['webPreferences'] as Record<string, unknown>;
     assert.equal(prefs['contextIsolation'], true);
     assert.equal(prefs['sandbox'], true);
@@ -163,10 +172,10 @@ describe('main.ts wiring (Electron stand-in)', () => {
 
     // app:// serves the built renderer with the CSP.
     const handler = electron.protocolHandlers.get('app');
-    const page = await handler?.(new Request('app://com.example.desktop/index.html'));
+    const page = await handler?.(new Request(`app://${APP_IDENTITY.rendererHost}/index.html`));
     assert.equal(page?.status, 200);
     assert.equal(page?.headers.get('content-security-policy'), buildContentSecurityPolicy());
-    assert.equal((await handler?.(new Request('app://com.example.desktop/..%2f..%2fpackage.json')))?.status, 404);
+    assert.equal((await handler?.(new Request(`app://${APP_IDENTITY.rendererHost}/..%2f..%2fpackage.json`)))?.status, 404);
 
     // Guards on every web contents; permissions denied.
     let navigationPrevented = false;
@@ -189,7 +198,7 @@ describe('main.ts wiring (Electron stand-in)', () => {
     await until(() => window.focused >= 2, 'the queued deep links to be delivered', 15_000);
     assert.equal(window.minimized, false, 'restored from minimized');
     const focusedBefore = window.focused;
-    app.emit('second-instance', {}, ['/usr/lib/electron', '.', '--', 'com.example.desktop:/callback?code=second&state=s3', '--original-process-start-time=1']);
+    app.emit('second-instance', {}, ['/usr/lib/electron', '.', '--', `${APP_IDENTITY.urlScheme}:/callback?code=second&state=s3`, '--original-process-start-time=1']);
     assert.equal(window.focused, focusedBefore + 1, 'forward at once');
     await until(() => window.focused === focusedBefore + 2, 'the second-instance link to be delivered (and the window focused again)');
     // A second instance without a link just brings the window forward.
@@ -204,7 +213,7 @@ describe('main.ts wiring (Electron stand-in)', () => {
     }
 
     // Registration (packaged stand-in: the default call), power, shutdown.
-    assert.deepEqual(electron.protocolClients, [['com.example.desktop']]);
+    assert.deepEqual(electron.protocolClients, [[APP_IDENTITY.urlScheme]]);
     assert.equal(electron.powerMonitor.listenerCount('resume'), 1);
     electron.powerMonitor.emit('resume');
     app.emit('will-quit');
@@ -217,7 +226,7 @@ describe('main.ts wiring (Electron stand-in)', () => {
   });
 
   it('shows config_invalid as the session, without crashing, when the configuration is wrong', async () => {
-    const electron = await startApp('invalid', { OIDC_ISSUER: 'http://login.example.com', OIDC_CLIENT_ID: 'desktop', OIDC_REDIRECT_URI: 'com.example.desktop:/callback' });
+    const electron = await startApp('invalid', { OIDC_ISSUER: 'http://login.example.com', OIDC_CLIENT_ID: 'desktop', OIDC_REDIRECT_URI: `${APP_IDENTITY.urlScheme}:/callback` });
     electron.becomeReady();
     await until(() => electron.ipcHandlers.size === 7, 'the IPC handlers');
     const session = (await electron.ipcHandlers.get('getSession')?.(trusted)) as { ok: true; value: { status: string; error: { code: string; message: string } } };
@@ -233,9 +242,10 @@ describe('main.ts wiring (Electron stand-in)', () => {
   // Issue 10 (High): a packaged app never starts the development provider; a partial configuration never falls back to it.
   for (const variant of ['production', 'development'] as const) {
     it(`packaged (${variant} build), nothing configured: starts nothing and shows the configuration screen with the real path`, async () => {
-      const userData = `/home/dana/.config/OIDC Desktop ${variant}`;
+      const appData = `/home/dana/.config ${variant}`;
+      const userData = `${appData}/${APP_IDENTITY.productName}`;
       const serversBefore = listeningServers();
-      const electron = await startApp(`packaged-unconfigured-${variant}`, {}, [], { variant, isPackaged: true, userData });
+      const electron = await startApp(`packaged-unconfigured-${variant}`, {}, [], { variant, isPackaged: true, appData });
       const { session, info } = await sessionOf(electron);
       assert.equal(session.status, 'error');
       assert.equal(session.error?.code, 'config_invalid');
@@ -263,7 +273,7 @@ describe('main.ts wiring (Electron stand-in)', () => {
 
   for (const [name, env, missing] of [
     ['only OIDC_API_BASE_URLS', { OIDC_API_BASE_URLS: 'https://api.example.com/' }, ['issuer', 'clientId', 'redirectUri']],
-    ['an issuer without a client id', { OIDC_ISSUER: 'https://login.example.com', OIDC_REDIRECT_URI: 'com.example.desktop:/callback' }, ['clientId']],
+    ['an issuer without a client id', { OIDC_ISSUER: 'https://login.example.com', OIDC_REDIRECT_URI: `${APP_IDENTITY.urlScheme}:/callback` }, ['clientId']],
   ] as const) {
     for (const isPackaged of [true, false]) {
       it(`${isPackaged ? 'packaged' : 'development run'}, ${name}: starts nothing and names the missing fields`, async () => {
