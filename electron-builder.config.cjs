@@ -1,46 +1,71 @@
 /**
- * Packaging with electron-builder: `npm run dist` (build, then
+ * Packaging with electron-builder: `npm run dist` (scripts/dist.mjs: build,
+ * check that the downloads electron-builder needs can be reached, then
  * `electron-builder --config electron-builder.config.cjs`) for the host OS.
  *
- * The redirect scheme `com.example.desktop` is declared once, in `protocols`:
- * electron-builder writes it into the macOS Info.plist (CFBundleURLTypes) and
- * the Linux .desktop entry (MimeType=x-scheme-handler/com.example.desktop;).
- * Windows registers it at run time (main/shell/protocol-registration.ts, with
- * `--` before the URL). Fuses are flipped by build/after-pack.cjs.
+ * Every name comes from app-identity.json through main/app-identity.ts (the
+ * same module the app itself uses, loaded here with tsx): appId,
+ * productName, the Linux executable and desktop entry, and the redirect
+ * scheme, declared once in `protocols`: electron-builder writes it into the
+ * macOS Info.plist (CFBundleURLTypes) and the Linux .desktop entry
+ * (MimeType=x-scheme-handler/<scheme>;). Windows registers it at run time
+ * (main/shell/protocol-registration.ts, with `--` before the URL), and the
+ * uninstaller removes that registration (build/windows-uninstall.cjs).
+ * Fuses are flipped by build/after-pack.cjs.
  *
  * @type {import('electron-builder').Configuration}
  */
+const path = require('node:path');
+const { require: requireTypeScript } = require('tsx/cjs/api');
+const { windowsUninstallInclude } = require('./build/windows-uninstall.cjs');
+
+/** @type {import('./main/app-identity').AppIdentity} */
+const identity = requireTypeScript('./main/app-identity.ts', __filename).APP_IDENTITY;
+
 module.exports = {
-  appId: 'com.example.desktop',
-  productName: 'OIDC Desktop',
+  appId: identity.appId,
+  productName: identity.productName,
   copyright: 'Copyright © Example',
-  // homepage, author (deb needs a maintainer e-mail) and desktopName (what Electron on
-  // Linux reports as its .desktop file) come from package.json.
+  // The packaged package.json carries the identity's names, so Electron's app name (and the
+  // user-data folder before main.ts sets it) and its Linux desktop name match app-identity.json.
+  extraMetadata: {
+    productName: identity.productName,
+    desktopName: identity.desktopFileName,
+  },
   directories: {
     output: 'out',
     buildResources: 'build',
   },
-  // Only the bundles: main.mjs, preload.cjs, renderer. `npm run dist` builds the production
-  // variant first (scripts/build.mjs): openid-client and everything else the main process
-  // needs is bundled in, the development provider is not in it at all, and the build fails
-  // if the output imports anything but electron, Node built-ins, keytar and its own files.
-  // build/after-pack.cjs checks that again on what is packaged, so a development build
-  // (`npm start`) left in dist/ is never shipped. electron-builder adds the production
-  // dependencies' folders; oidc-provider is a devDependency and stays out.
-  files: ['dist/**/*', 'package.json', '!**/*.map'],
+  // Only the bundles: main.mjs, preload.cjs, renderer, and keytar's run-time files.
+  // `npm run dist` builds the production variant first (scripts/build.mjs): openid-client and
+  // everything else the main process needs is bundled in (they are devDependencies, so
+  // electron-builder does not copy them again), the development provider is not in it at all,
+  // and the build fails if the output imports anything but electron, Node built-ins, keytar and
+  // its own files. build/after-pack.cjs checks that again on what is packaged, so a development
+  // build (`npm start`) left in dist/ is never shipped. Of keytar, only what loads at run time:
+  // its JavaScript, its package.json and the native addon; its install-time tree
+  // (prebuild-install and its dependencies, node-addon-api's headers) stays out.
+  files: [
+    'dist/**/*',
+    'package.json',
+    '!**/*.map',
+    '!node_modules/**/*',
+    'node_modules/keytar/package.json',
+    'node_modules/keytar/lib/*.js',
+    'node_modules/keytar/build/Release/*.node',
+  ],
   asar: true,
-  // keytar is the one package the bundle imports. Its whole folder is kept outside the asar
-  // (resources/app.asar.unpacked/node_modules/keytar, inside the installed app) so the
-  // native addon can be loaded; `import('keytar')` from dist/main finds it in the app's own
-  // node_modules before any folder outside the app.
+  // keytar is kept outside the asar (resources/app.asar.unpacked/node_modules/keytar, inside
+  // the installed app) so the native addon can be loaded; `import('keytar')` from dist/main
+  // finds it in the app's own node_modules before any folder outside the app.
   asarUnpack: ['**/node_modules/keytar/**'],
   // keytar is N-API (one binary for Node and Electron); electron-builder still rebuilds it for the target.
   npmRebuild: true,
   afterPack: 'build/after-pack.cjs',
   protocols: [
     {
-      name: 'OIDC Desktop sign-in redirect',
-      schemes: ['com.example.desktop'],
+      name: `${identity.productName} sign-in redirect`,
+      schemes: [identity.urlScheme],
       role: 'Viewer',
     },
   ],
@@ -67,22 +92,24 @@ module.exports = {
     perMachine: false,
     allowToChangeInstallationDirectory: true,
     differentialPackage: false,
+    // Removes the scheme's registry key the app wrote at run time, when it still points at this installation.
+    include: windowsUninstallInclude(identity.urlScheme, path.join(__dirname, 'out', 'nsis')),
   },
 
   linux: {
     target: ['AppImage', 'deb'],
     category: 'Network',
     icon: 'build/icon.png',
-    executableName: 'oidc-desktop',
+    executableName: identity.executableName,
     synopsis: 'Sign in with OpenID Connect',
-    // The .desktop file is named after package.json `desktopName`, so that it matches
-    // Electron's app_id and the name setAsDefaultProtocolClient registers.
+    // The .desktop file is named after the packaged package.json `desktopName` (extraMetadata
+    // above), so that it matches Electron's app_id and the name setAsDefaultProtocolClient registers.
     syncDesktopName: true,
     desktop: {
       entry: {
         // The same value electron-builder derives from `protocols`; spelled out so the
         // scheme handler is visible here. Exec ends with %U (one URL per launch here).
-        MimeType: 'x-scheme-handler/com.example.desktop;',
+        MimeType: `x-scheme-handler/${identity.urlScheme};`,
         StartupNotify: 'true',
       },
     },

@@ -22,16 +22,18 @@
  *   imports `oidc-provider` (a devDependency) from the repository's node_modules.
  *   Even so, main.ts starts it only when `app.isPackaged` is false.
  */
-import { copyFile, mkdir, readdir, readFile, rm, stat } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import * as esbuild from 'esbuild';
+import { tsImport } from 'tsx/esm/api';
 import { bundleImportProblems } from '../build/check-bundle-imports.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const ELECTRON_CHROME = 'chrome140';
-const ELECTRON_NODE = 'node22';
+// Electron 45: Chromium 153 and Node 24 (its release notes; its package depends on @types/node 24).
+const ELECTRON_CHROME = 'chrome153';
+const ELECTRON_NODE = 'node24';
 const RENDERER_BUDGET_BYTES = 50 * 1024;
 
 /** Words that must never appear in the renderer bundle: it has no business with credentials. */
@@ -124,11 +126,28 @@ async function buildRenderer(outRoot) {
     target: ELECTRON_CHROME,
     logLevel: 'warning',
   });
-  await copyFile(path.join(root, 'renderer', 'index.html'), path.join(outdir, 'index.html'));
+  await writeFile(path.join(outdir, 'index.html'), await renderIndexHtml());
 
   const js = await readFile(path.join(outdir, 'app.js'), 'utf8');
   const match = FORBIDDEN_IN_RENDERER.exec(js);
   if (match) throw new Error(`the renderer bundle mentions "${match[0]}": credentials never reach the renderer`);
+}
+
+/**
+ * renderer/index.html with the product name of app-identity.json put in
+ * for `{{productName}}` (HTML-escaped). Any other `{{…}}` fails the build.
+ */
+export async function renderIndexHtml() {
+  const { APP_IDENTITY } = await tsImport('../main/app-identity.ts', import.meta.url);
+  const template = await readFile(path.join(root, 'renderer', 'index.html'), 'utf8');
+  const html = template.replaceAll('{{productName}}', escapeHtml(APP_IDENTITY.productName));
+  const leftover = /\{\{[^}]*\}\}/.exec(html);
+  if (leftover) throw new Error(`renderer/index.html has an unknown placeholder ${leftover[0]}`);
+  return html;
+}
+
+function escapeHtml(text) {
+  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
 async function sizes(dir) {
