@@ -5,10 +5,12 @@
  * need the Electron binary, which cannot be downloaded on every machine.
  *
  * 1. builds dist/ (scripts/build.mjs);
- * 2. finds the Electron binary, or says it is missing and exits 1;
+ * 2. finds the Electron binary, downloading it when it is missing (as
+ *    `npm start` does: scripts/electron-binary.mjs), or says why it cannot
+ *    and exits 1;
  * 3. on Linux, runs the tests under `xvfb-run -a` when there is no display,
  *    and inside a private D-Bus session with a fresh, unlocked gnome-keyring
- *    (scripts/with-keyring.sh) so the restored session comes from a real
+ *    (scripts/with-keyring.mjs) so the restored session comes from a real
  *    keychain that is thrown away afterwards;
  * 4. runs node's test runner on e2e/*.e2e.ts, with the binary's path in
  *    E2E_ELECTRON_PATH.
@@ -17,22 +19,21 @@
  *   npm run e2e -- --test-name-pattern=restart
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, readdirSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { locateElectron, missingElectronMessage } from './start.mjs';
+import { ensureElectron } from './electron-binary.mjs';
+import { findExecutable } from './find-executable.mjs';
+import { missingKeyringPrograms } from './with-keyring.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
-function which(command) {
-  const result = spawnSync('sh', ['-c', `command -v "${command}"`], { encoding: 'utf8' });
-  return result.status === 0 ? result.stdout.trim() : undefined;
-}
-
-function main() {
-  const electron = locateElectron();
-  if (!electron) {
-    console.error(missingElectronMessage('run the Electron end-to-end tests'));
+async function main() {
+  let electron;
+  try {
+    electron = await ensureElectron({ root, what: 'run the Electron end-to-end tests' });
+  } catch (error) {
+    console.error(error instanceof Error ? error.message : String(error));
     process.exit(1);
   }
 
@@ -47,16 +48,15 @@ function main() {
 
   if (process.platform === 'linux') {
     if (!process.env.DISPLAY && !process.env.WAYLAND_DISPLAY) {
-      const xvfb = which('xvfb-run');
+      const xvfb = findExecutable('xvfb-run');
       if (!xvfb) {
         console.error('There is no display ($DISPLAY is unset) and xvfb-run is missing. Install it (apt-get install xvfb) or run from a desktop session.');
         process.exit(1);
       }
       command = [xvfb, '-a', '--server-args=-screen 0 1280x800x24', ...command];
     }
-    const keyring = path.join(root, 'scripts', 'with-keyring.sh');
-    if (existsSync(keyring) && which('dbus-run-session') && which('gnome-keyring-daemon')) {
-      command = ['bash', keyring, ...command];
+    if (missingKeyringPrograms().length === 0) {
+      command = [process.execPath, path.join(root, 'scripts', 'with-keyring.mjs'), ...command];
     } else {
       console.warn('e2e: dbus-run-session or gnome-keyring-daemon is missing: the app uses your own keychain, and the restart test may fail if it is locked.');
     }
@@ -67,4 +67,4 @@ function main() {
   child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
 }
 
-main();
+await main();

@@ -9,7 +9,7 @@
  * with DBUS_SESSION_BUS_ADDRESS and DISPLAY unset), and on a private
  * gnome-keyring whose login collection is locked through D-Bus
  * (org.freedesktop.Secret.Service.Lock via dbus-send, inside a nested
- * scripts/with-keyring.sh so the suite's own keyring is never locked).
+ * scripts/with-keyring.mjs so the suite's own keyring is never locked).
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -77,7 +77,7 @@ async function runChild(scenario: 'no-dbus' | 'locked' | 'disk', options: { with
       env['XDG_RUNTIME_DIR'] = home; // no bus socket there either
     }
     const node = [process.execPath, '--import', 'tsx', CHILD, scenario, reportPath];
-    const [command, ...args] = options.nestedKeyring ? ['bash', join(REPO, 'scripts/with-keyring.sh'), ...node] : node;
+    const [command, ...args] = options.nestedKeyring ? [process.execPath, join(REPO, 'scripts/with-keyring.mjs'), ...node] : node;
     const child = spawn(command as string, args, { cwd: REPO, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
@@ -335,7 +335,7 @@ describe('faults: nothing secret on disk', () => {
   it('sign-in, rotation, sign-out, a rejected sign-in, a network drop and a provider outage with the real keychain: no token, code or verifier in any file of a fresh HOME / XDG_* / TMPDIR, nor in the logs', async () => {
     assert.ok(
       process.env['DBUS_SESSION_BUS_ADDRESS'],
-      'This scenario needs the real keychain: run it through scripts/with-keyring.sh (npm test does), e.g. `bash scripts/with-keyring.sh node --import tsx --test test/adversarial/faults.test.ts`.',
+      'This scenario needs the real keychain: run it through scripts/with-keyring.mjs (npm test does), e.g. `node scripts/with-keyring.mjs node --import tsx --test test/adversarial/faults.test.ts`.',
     );
     const run = await runChild('disk');
     assertCleanRun(run);

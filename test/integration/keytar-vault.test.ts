@@ -1,6 +1,6 @@
 /**
  * The keytar vault against the REAL system keychain. `npm test`
- * (scripts/test.sh) runs this inside a private D-Bus session with a fresh,
+ * (scripts/test.mjs) runs this inside a private D-Bus session with a fresh,
  * unlocked gnome-keyring. Without a reachable keychain every case FAILS: a
  * skipped keychain test would hide exactly the bug it exists to catch.
  */
@@ -25,7 +25,7 @@ async function probeKeychain(): Promise<void> {
     throw new Error(
       `The real keychain is unreachable: ${reason}\n` +
         'This integration test needs a D-Bus session with an unlocked Secret Service keyring. ' +
-        'Run it through `npm test` (scripts/test.sh), which starts a private D-Bus session and a fresh, unlocked gnome-keyring, ' +
+        'Run it through `npm test` (scripts/test.mjs), which starts a private D-Bus session and a fresh, unlocked gnome-keyring, ' +
         'e.g. `npm test -- test/integration/keytar-vault.test.ts`.',
       { cause: error },
     );

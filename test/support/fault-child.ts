@@ -9,7 +9,7 @@
  * - `no-dbus`: the REAL keytar vault with no D-Bus session (keychain unavailable from the start);
  * - `locked`:  the REAL keytar vault on a private gnome-keyring whose login collection this
  *              script locks through D-Bus (org.freedesktop.Secret.Service.Lock): first mid-session,
- *              then at start. Run it inside scripts/with-keyring.sh;
+ *              then at start. Run it inside scripts/with-keyring.mjs;
  * - `disk`:    the REAL keytar vault on a working keyring, through sign-in, refresh rotation,
  *              sign-out, a rejected sign-in, a network drop and a provider outage.
  *
