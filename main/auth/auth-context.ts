@@ -6,6 +6,7 @@ import { discoverProvider, keysReady, type MetadataDeps, type ProviderMetadata }
 import { redactText } from './redact';
 import type { SecretVault } from './secret-vault';
 import { SIGNED_OUT, type SessionState } from './session-state';
+import { createTokenRetirement, type TokenRetirement } from './token-retirement';
 import type { TokenSet } from './token-set';
 
 const SILENT_LOGGER: AuthLogger = { info() {}, warn() {}, error() {} };
@@ -27,6 +28,8 @@ export class AuthContext {
   readonly deps: MetadataDeps;
   readonly mode: RedirectMode;
   readonly listeners = new Set<SessionListener>();
+  /** Revokes, in the background, every refresh token the app received and stops tracking. */
+  readonly retirement: TokenRetirement;
 
   #state: SessionState = SIGNED_OUT;
   tokens: TokenSet | undefined;
@@ -35,6 +38,8 @@ export class AuthContext {
   disposed = false;
   #metadata: Promise<ProviderMetadata> | undefined;
   #discovered: ProviderMetadata | undefined;
+  /** Metadata from the keychain record whose key request discovery joins (start-up refresh). */
+  #keysFrom: ProviderMetadata | undefined;
   /**
    * Keychain operations on the session and the pending flow run in order: a
    * late write must never resurrect a token after sign-out, nor a spent flow
@@ -52,6 +57,7 @@ export class AuthContext {
     this.http = createBoundedFetch(options.fetch ?? globalThis.fetch, { timeoutMs, maxBodyBytes: DEFAULT_MAX_BODY_BYTES });
     this.deps = { fetch: this.http, timeoutMs };
     this.mode = redirectModeOf(options.config);
+    this.retirement = createTokenRetirement(this);
   }
 
   get state(): SessionState {
@@ -92,7 +98,9 @@ export class AuthContext {
    * @param keysFrom metadata whose key request discovery joins instead of repeating (start-up refresh).
    */
   provider(keysFrom?: ProviderMetadata): Promise<ProviderMetadata> {
-    this.#metadata ??= discoverProvider(this.config, this.deps, keysFrom).then(
+    // Kept even when discovery is already under way (ready() called first): it is looked at when discovery answers.
+    if (keysFrom) this.#keysFrom = keysFrom;
+    this.#metadata ??= discoverProvider(this.config, this.deps, () => this.#keysFrom).then(
       (metadata) => {
         this.#discovered = metadata;
         return metadata;

@@ -1,6 +1,7 @@
 import { AuthContext } from './auth-context';
 import type { AuthService, AuthServiceOptions } from './ports';
-import { createResourceCalls } from './resource-calls';
+import { fetchMissingDisplayClaims } from './display-claims';
+import { createResourceCalls, type ResourceCalls } from './resource-calls';
 import { createSessionRefresh } from './session-refresh';
 import { createSignInFlow } from './sign-in-flow';
 import { createSignOut } from './sign-out';
@@ -14,10 +15,11 @@ import { createSignOut } from './sign-out';
  */
 export function createAuthService(options: AuthServiceOptions): AuthService {
   const ctx = new AuthContext(options);
-  const session = createSessionRefresh(ctx);
+  // The name and e-mail a strict OIDC Core §5.4 provider gives in userinfo only, fetched once a session begins.
+  const session = createSessionRefresh(ctx, { established: (tokens) => fetchMissingDisplayClaims(ctx, tokens, () => calls.getUserInfo(), (user) => session.adoptDisplayClaims(user)) });
   const flow = createSignInFlow(ctx, session);
   const signOut = createSignOut(ctx, flow, session);
-  const calls = createResourceCalls(ctx, session);
+  const calls: ResourceCalls = createResourceCalls(ctx, session);
 
   return {
     async ready() {
@@ -45,6 +47,7 @@ export function createAuthService(options: AuthServiceOptions): AuthService {
       ctx.generation += 1;
       flow.endFlow();
       session.stopRefreshing();
+      ctx.retirement.stop();
       ctx.listeners.clear();
     },
   };

@@ -37,10 +37,10 @@ export interface MetadataDeps {
  * supported (RFC 7636 §4.2; no fallback to `plain`, no flow without PKCE).
  */
 /**
- * @param keysFrom provisional metadata whose key request (same jwks_uri) is joined instead of repeated.
+ * @param keysFrom provisional metadata whose key request (same jwks_uri) is joined instead of repeated; asked when discovery answers, so metadata made while discovery was under way counts.
  * @throws AuthError `discovery_failed`, `issuer_mismatch`, `provider_unsupported`.
  */
-export async function discoverProvider(config: AuthConfig, deps: MetadataDeps, keysFrom?: ProviderMetadata): Promise<ProviderMetadata> {
+export async function discoverProvider(config: AuthConfig, deps: MetadataDeps, keysFrom?: () => ProviderMetadata | undefined): Promise<ProviderMetadata> {
   const issuer = new URL(config.issuer);
   let discovered: oidc.Configuration;
   try {
@@ -68,12 +68,20 @@ export async function discoverProvider(config: AuthConfig, deps: MetadataDeps, k
   }
   checkEndpoints(server, issuer);
   const metadata: ProviderMetadata = { server, jwks: undefined, jwksPending: undefined };
-  if (keysFrom && keysFrom.server.jwks_uri === server.jwks_uri) {
+  const provisional = keysFrom?.();
+  if (provisional && provisional.server.jwks_uri === server.jwks_uri) {
     // The start-up refresh already asked for these keys: join that request.
-    metadata.jwks = keysFrom.jwks;
-    metadata.jwksPending = keysFrom.jwksPending?.then(() => {
-      metadata.jwks = keysFrom.jwks;
-    });
+    metadata.jwks = provisional.jwks;
+    const joined = provisional.jwksPending
+      ?.then(() => {
+        metadata.jwks = provisional.jwks;
+      })
+      .finally(() => {
+        // A failed fetch is not remembered: the next operation that needs the keys asks again.
+        if (metadata.jwksPending === joined) metadata.jwksPending = undefined;
+      });
+    joined?.catch(() => undefined);
+    metadata.jwksPending = joined;
     if (metadata.jwks || metadata.jwksPending) return metadata;
   }
   // Not awaited here: a silent restore sends its refresh request beside it

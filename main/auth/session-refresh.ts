@@ -7,9 +7,9 @@ import { setLongTimeout, type LongTimer } from './long-timer';
 import { toAuthError } from './protocol-errors';
 import { adoptJwks, clientConfiguration, provisionalMetadata, sameTokenEndpoint, type ProviderMetadata } from './provider-metadata';
 import { redactText } from './redact';
-import { classifyRefreshFailure, type RefreshOutcome, type TokenEndpointAnswer } from './refresh-outcome';
+import { classifyRefreshFailure, renewalRefusedMessage, type RefreshOutcome, type TokenEndpointAnswer } from './refresh-outcome';
 import { backoffDelay, refreshDueAt } from './refresh-schedule';
-import { toUserClaims, type SessionError, type UserClaims } from './session-state';
+import { toUserClaims, withKnownDisplayClaims, type SessionError, type UserClaims } from './session-state';
 import { clearStoredSession, readStoredSession, storedMetadataOf, writeStoredSession, type StoredSession } from './stored-session';
 import { tokenSetFrom } from './token-response';
 import type { TokenSet } from './token-set';
@@ -17,6 +17,12 @@ import type { TokenSet } from './token-set';
 export interface SessionRefresh {
   /** Makes `next` the session: state first (what the user waits for), then the keychain. */
   establish(next: TokenSet, warning?: SessionError): void;
+  /**
+   * Makes `next`, from a new sign-in, the session. A session kept in the
+   * keychain until now (restore waiting, or failed for now) is replaced once
+   * the new one is stored, and its refresh token revoked then, never before.
+   */
+  establishNewGrant(next: TokenSet): void;
   /**
    * Single flight: concurrent callers share one refresh request (of the
    * current session only). Resolves undefined, sending nothing, while the
@@ -26,6 +32,18 @@ export interface SessionRefresh {
   restore(): Promise<void>;
   resume(): void;
   stopRefreshing(): void;
+  /**
+   * Display claims (from userinfo) for the signed-in user: the ones the
+   * session lacks are added, shown, and kept in the keychain record. Ignored
+   * for another subject or when no session is signed in.
+   */
+  adoptDisplayClaims(user: UserClaims): void;
+}
+
+/** What the rest of the core hears from the session. */
+export interface SessionHooks {
+  /** A session began (sign-in or restore), with these tokens. Called after the state change. */
+  established?(tokens: TokenSet): void;
 }
 
 const RESTORE_OFFLINE_MESSAGE = 'The sign-in provider could not be reached (you may be offline, or it asked the app to wait); your session is kept and the app will retry by itself. You can also sign in again.';
@@ -37,25 +55,83 @@ const RESTORE_OFFLINE_MESSAGE = 'The sign-in provider could not be reached (you 
  * says is dead. Anything short of that (refresh-outcome.ts) keeps the
  * session and retries with backoff.
  */
-export function createSessionRefresh(ctx: AuthContext): SessionRefresh {
+export function createSessionRefresh(ctx: AuthContext, hooks: SessionHooks = {}): SessionRefresh {
   const { config, vault, log } = ctx;
   let refreshing: { readonly generation: number; readonly promise: Promise<TokenSet | undefined> } | undefined;
   let refreshTimer: LongTimer | undefined;
   let retryAttempt = 0;
   /** Epoch ms before which no refresh request is sent (the provider's Retry-After). */
   let notBefore = 0;
+  /**
+   * The provider refused to renew these tokens for good (refresh-outcome.ts,
+   * `refused`): no refresh is sent for them again, and the session ends with
+   * `reason` once the access token has expired.
+   */
+  let refusal: { readonly tokens: TokenSet; readonly reason: SessionError; readonly cause: AuthError } | undefined;
 
-  function establish(next: TokenSet, warning?: SessionError, rewriteRecord = false): void {
-    const previousRefreshToken = ctx.tokens?.refreshToken;
+  function establish(next: TokenSet, warning?: SessionError, rewriteRecord = false, newGrant = false): void {
+    const previous = ctx.tokens;
+    const previousRefreshToken = previous?.refreshToken;
     ctx.tokens = next;
     retryAttempt = 0;
     notBefore = 0;
+    refusal = undefined;
     ctx.setState({ status: 'signed-in', user: next.user, expiresAt: next.expiresAt, ...(warning ? { warning } : {}) });
+    if (!previous) hooks.established?.(next);
     scheduleRefresh();
-    if (next.refreshToken && (rewriteRecord || next.refreshToken !== previousRefreshToken)) void persistRefreshToken(next);
+    if (newGrant) void replaceKeptSession(next);
+    else if (next.refreshToken && (rewriteRecord || next.refreshToken !== previousRefreshToken)) void persistRefreshToken(next);
   }
 
-  async function persistRefreshToken(saved: TokenSet): Promise<void> {
+  /**
+   * The keychain record of a new sign-in's session. Whatever record it
+   * replaces belongs to another grant: its refresh token is revoked once the
+   * new record is written (a failed write keeps the old session for the next
+   * start, so it is not revoked). A sign-in without a refresh token leaves no
+   * record, so the old one is deleted and revoked.
+   */
+  async function replaceKeptSession(next: TokenSet): Promise<void> {
+    let replaced: string | undefined;
+    if (next.refreshToken) {
+      await persistRefreshToken(next, (previous) => {
+        replaced = previous;
+      });
+    } else {
+      await ctx
+        .inVaultOrder(async () => {
+          const previous = await readStoredSession(vault, config).catch(() => undefined);
+          await clearStoredSession(vault, config);
+          replaced = previous?.refreshToken;
+        })
+        .catch((error: unknown) => log.warn(`keychain delete failed: ${redactText(String(error))}`));
+    }
+    if (replaced && replaced !== next.refreshToken) ctx.retirement.retire({ refreshToken: replaced }, 'the kept session a new sign-in replaced');
+  }
+
+  /**
+   * A refresh answered after its session was left (signed out, replaced by a
+   * sign-in under way, the service disposed). Where the keychain record still
+   * holds the refresh token it was sent with, the rotated one takes its place
+   * (the record stays usable: a sign-in under way may yet fail); anywhere
+   * else nothing tracks the answer any more, so it is revoked.
+   */
+  async function keepOrRetire(late: TokenSet, sentWith: string): Promise<void> {
+    let kept = false;
+    try {
+      kept = await ctx.inVaultOrder(async () => {
+        const record = await readStoredSession(vault, config);
+        if (record?.refreshToken !== sentWith) return false;
+        if (late.refreshToken && late.refreshToken !== sentWith) await writeStoredSession(vault, config, { ...record, refreshToken: late.refreshToken });
+        return true;
+      });
+    } catch (error) {
+      log.warn(`keychain update of a late refresh failed: ${redactText(String(error))}`);
+    }
+    if (!kept) ctx.retirement.retire(late, 'a refresh answered after its session was left');
+  }
+
+  /** @param replacing called, inside the keychain operation and after the write, with the refresh token the record held before. */
+  async function persistRefreshToken(saved: TokenSet, replacing?: (previous: string | undefined) => void): Promise<void> {
     const metadata = ctx.discovered ? storedMetadataOf(ctx.discovered.server as unknown as Record<string, unknown>) : undefined;
     const record: StoredSession = {
       refreshToken: saved.refreshToken as string,
@@ -68,7 +144,11 @@ export function createSessionRefresh(ctx: AuthContext): SessionRefresh {
       ...(saved.dpopKey ? { dpop: saved.dpopKey.toStored() } : {}),
     };
     try {
-      await ctx.inVaultOrder(() => writeStoredSession(vault, config, record));
+      await ctx.inVaultOrder(async () => {
+        const previous = replacing ? await readStoredSession(vault, config).catch(() => undefined) : undefined;
+        await writeStoredSession(vault, config, record);
+        replacing?.(previous?.refreshToken);
+      });
     } catch (error) {
       log.warn(`keychain write failed: ${redactText(String(error))}`);
       const state = ctx.state;
@@ -111,6 +191,11 @@ export function createSessionRefresh(ctx: AuthContext): SessionRefresh {
 
   function refreshSession(stored?: StoredSession): Promise<TokenSet | undefined> {
     if (refreshing?.generation === ctx.generation) return refreshing.promise;
+    if (!stored && refusal && refusal.tokens === ctx.tokens) {
+      // Refused for good: asking again would get the same answer. The session lasts while its access token does.
+      void endRefusedSessionIfExpired();
+      return Promise.resolve(undefined);
+    }
     if (ctx.now() < notBefore) {
       // The provider asked us to wait (Retry-After): nothing is sent now. Unless a retry is
       // already planned (a timer may also fire a hair early), plan one for when the wait is over.
@@ -145,7 +230,10 @@ export function createSessionRefresh(ctx: AuthContext): SessionRefresh {
       return undefined;
     }
     const attempt = await refreshAtProvider(refreshToken, user, identity, previousIdToken, stored, dpopKey);
-    if (mine !== ctx.generation) return undefined;
+    if (mine !== ctx.generation) {
+      if (attempt.ok) void keepOrRetire(attempt.tokens, refreshToken);
+      return undefined;
+    }
     if (attempt.ok) {
       const state = ctx.state;
       // A version 1 record (or one without what a restart needs) is rewritten in the current version.
@@ -153,6 +241,23 @@ export function createSessionRefresh(ctx: AuthContext): SessionRefresh {
       return attempt.tokens;
     }
     const { error, outcome } = attempt;
+    if (outcome.kind === 'refused') {
+      const reason: SessionError = { code: 'session_ended', message: renewalRefusedMessage(outcome, [refreshToken, previousIdToken ?? '', ...ctx.sessionSecrets()]) };
+      log.warn(`refresh refused by the provider (${outcome.error}); no retry`);
+      if (stored || !current) {
+        // The refresh token stays in the keychain: the provider's answer refuses this request, it does not
+        // say the grant is dead (RFC 6749 §5.2 keeps that for invalid_grant), and a refresh token valid at
+        // the provider is never dropped unrevoked. A new sign-in replaces the record; a restart asks once more.
+        await endSession(reason, error, false);
+        return undefined;
+      }
+      // Display claims may have arrived while the request was out: the session's tokens now.
+      const live = ctx.tokens ?? current;
+      refusal = { tokens: live, reason, cause: error };
+      if (ctx.now() >= live.expiresAt) await endSession(reason, error, false);
+      else arm(() => void endRefusedSessionIfExpired(), live.expiresAt - ctx.now());
+      return undefined;
+    }
     if (outcome.kind === 'grant-dead') {
       await endSession({ code: 'session_ended', message: 'Your session ended; please sign in again.' }, error, true);
       return undefined;
@@ -247,7 +352,8 @@ export function createSessionRefresh(ctx: AuthContext): SessionRefresh {
         if (identity) checkRefreshedIdToken(claims, identity);
         else if (claims.sub !== user.sub) throw new AuthError('identity_unverified', 'The provider returned an ID token for a different user; the session was ended.');
       }
-      const tokens = tokenSetFrom(response, claims ? toUserClaims(claims) : user, identity ?? (claims ? identityOf(claims) : undefined), { refreshToken, idToken: previousIdToken }, ctx.now(), { dpopKey, log });
+      // A refreshed ID token may lack the display claims the session has (userinfo gave them, OIDC Core §5.4).
+      const tokens = tokenSetFrom(response, claims ? withKnownDisplayClaims(toUserClaims(claims), user) : user, identity ?? (claims ? identityOf(claims) : undefined), { refreshToken, idToken: previousIdToken }, ctx.now(), { dpopKey, log });
       return { ok: true, tokens };
     } catch (error) {
       const authError = toAuthError(error, 'refresh', [refreshToken, previousIdToken ?? '', ...ctx.sessionSecrets()]);
@@ -274,6 +380,8 @@ export function createSessionRefresh(ctx: AuthContext): SessionRefresh {
 
   async function restore(): Promise<void> {
     if (ctx.disposed || ctx.state.status !== 'signed-out') return;
+    // A sign-out or sign-in while the keychain is read wins over what the read returns.
+    const mine = ctx.generation;
     let stored: StoredSession | undefined;
     try {
       stored = await readStoredSession(vault, config);
@@ -285,7 +393,7 @@ export function createSessionRefresh(ctx: AuthContext): SessionRefresh {
       });
       return;
     }
-    if (!stored || ctx.state.status !== 'signed-out') return;
+    if (!stored || mine !== ctx.generation || ctx.state.status !== 'signed-out') return;
     await restoreWith(stored);
   }
 
@@ -298,8 +406,39 @@ export function createSessionRefresh(ctx: AuthContext): SessionRefresh {
     if (mine === ctx.generation && ctx.state.status === 'restoring' && !refreshTimer) ctx.setState({ status: 'signed-out' });
   }
 
+  /** Ends a session whose renewal the provider refused, once its access token has expired; before that, plans to. */
+  async function endRefusedSessionIfExpired(): Promise<void> {
+    const refused = refusal;
+    if (!refused || refused.tokens !== ctx.tokens) return;
+    const left = refused.tokens.expiresAt - ctx.now();
+    if (left > 0) {
+      if (!refreshTimer) arm(() => void endRefusedSessionIfExpired(), left);
+      return;
+    }
+    refusal = undefined;
+    // The keychain keeps the refresh token until a new sign-in replaces it (see runRefresh).
+    await endSession(refused.reason, refused.cause, false);
+  }
+
+  function adoptDisplayClaims(claims: UserClaims): void {
+    const current = ctx.tokens;
+    const state = ctx.state;
+    if (!current || state.status !== 'signed-in' || current.user.sub !== claims.sub) return;
+    const user = withKnownDisplayClaims(current.user, claims);
+    if (user.name === current.user.name && user.email === current.user.email && user.picture === current.user.picture) return;
+    const next = current.withUser(user);
+    ctx.tokens = next;
+    if (refusal?.tokens === current) refusal = { ...refusal, tokens: next };
+    ctx.setState({ ...state, user });
+    if (next.refreshToken) void persistRefreshToken(next);
+  }
+
   function resume(): void {
     const tokens = ctx.tokens;
+    if (refusal && refusal.tokens === tokens) {
+      void endRefusedSessionIfExpired();
+      return;
+    }
     if (!tokens?.refreshToken) return;
     // Timers do not run during sleep; re-plan from the wall clock.
     const dueAt = Math.max(refreshDueAt(tokens.issuedAt, tokens.expiresAt), notBefore);
@@ -307,5 +446,13 @@ export function createSessionRefresh(ctx: AuthContext): SessionRefresh {
     else scheduleRefresh();
   }
 
-  return { establish, refreshSession: () => refreshSession(), restore, resume, stopRefreshing };
+  return {
+    establish: (next, warning) => establish(next, warning),
+    establishNewGrant: (next) => establish(next, undefined, false, true),
+    refreshSession: () => refreshSession(),
+    restore,
+    resume,
+    stopRefreshing,
+    adoptDisplayClaims,
+  };
 }

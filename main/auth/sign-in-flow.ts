@@ -11,7 +11,7 @@ import { FLOW_LIFETIME_MS, PendingFlow, vaultKey } from './pending-flow';
 import { challengeFromVerifier, createCodeVerifier, createNonce, createState } from './pkce';
 import { toAuthError } from './protocol-errors';
 import { adoptJwks, clientConfiguration, jwksIsAging, refreshJwks } from './provider-metadata';
-import { decidePar, pushAuthorizationRequest } from './pushed-authorization';
+import { decidePar, mayFallBackFromPush, pushAuthorizationRequest, pushRefusalCode } from './pushed-authorization';
 import { redactText, redactUrl } from './redact';
 import { parseRedirect } from './redirect-url';
 import { toUserClaims } from './session-state';
@@ -48,11 +48,16 @@ export interface SignInFlow {
  * and a new DPoP key binds the code and the tokens (RFC 9449 §10, §5).
  * @param session makes the exchanged tokens the session; a new sign-in stops any refresh planned for an earlier one.
  */
-export function createSignInFlow(ctx: AuthContext, session: { establish(tokens: TokenSet): void; stopRefreshing(): void }): SignInFlow {
+export function createSignInFlow(ctx: AuthContext, session: { establishNewGrant(tokens: TokenSet): void; stopRefreshing(): void }): SignInFlow {
   const { config, mode, log } = ctx;
   let flow: ActiveFlow | undefined;
   /** States of flows being redeemed whose keychain copy is not deleted yet. */
   const spending = new Set<string>();
+  /**
+   * Issuers that refused a push under `par: auto` in this run (Keycloak < 23, Duende): later sign-ins
+   * send the request in the browser URL at once. In memory only: after a restart PAR is tried again.
+   */
+  const pushRefusedBy = new Set<string>();
 
   /** @param keepListener the loopback listener is answering this flow's callback and closes itself once it has. */
   function endFlow(keepListener = false): void {
@@ -111,7 +116,7 @@ export function createSignInFlow(ctx: AuthContext, session: { establish(tokens: 
         code_challenge_method: 'S256',
         ...(dpopKey ? { dpop_jkt: await dpopKey.thumbprint(configuration) } : {}),
       };
-      const authorizeUrl = par.use ? await pushAuthorizationRequest(configuration, parameters, dpopKey?.handle(configuration)) : oidc.buildAuthorizationUrl(configuration, parameters);
+      const authorizeUrl = par.use && !(config.par === 'auto' && pushRefusedBy.has(meta.server.issuer)) ? await pushOrFallBack(meta.server, configuration, parameters, dpopKey) : oidc.buildAuthorizationUrl(configuration, parameters);
       if (mine !== ctx.generation) throw new AuthError('flow_superseded', 'A newer sign-in replaced this one.');
       flow = { pending, listener, expiry: setLongTimeout(() => expireFlow(pending), FLOW_LIFETIME_MS) };
       listener = undefined;
@@ -136,6 +141,23 @@ export function createSignInFlow(ctx: AuthContext, session: { establish(tokens: 
         ctx.fail(authError);
       }
       throw authError;
+    }
+  }
+
+  /**
+   * The pushed authorization request (RFC 9126), or, under `par: auto` with a provider that lists PAR
+   * without requiring it and refuses this client's push (mayFallBackFromPush), the same request in
+   * the browser URL: once, in this sign-in, remembered for the provider until the app restarts.
+   */
+  async function pushOrFallBack(server: oidc.ServerMetadata, configuration: oidc.Configuration, parameters: Record<string, string>, dpopKey: DpopKey | undefined): Promise<URL> {
+    const required = server.require_pushed_authorization_requests === true;
+    try {
+      return await pushAuthorizationRequest(configuration, parameters, dpopKey?.handle(configuration), { setting: config.par, required });
+    } catch (error) {
+      if (!mayFallBackFromPush(config.par, server, error)) throw error;
+      pushRefusedBy.add(server.issuer);
+      log.warn(`the provider refused the pushed authorization request (${pushRefusalCode(error)}) although it does not require one: falling back to the request in the browser URL (par "auto"), for this provider until the app restarts`);
+      return oidc.buildAuthorizationUrl(configuration, parameters);
     }
   }
 
@@ -201,7 +223,7 @@ export function createSignInFlow(ctx: AuthContext, session: { establish(tokens: 
           void revokeAbandoned(next);
           return true;
         }
-        session.establish(next);
+        session.establishNewGrant(next);
       } catch (error) {
         if (mine === ctx.generation) ctx.fail(toAuthError(error, 'token', [pending.verifier, pending.state, pending.nonce, parsed.url.searchParams.get('code') ?? '']));
       }
@@ -278,7 +300,11 @@ export function createSignInFlow(ctx: AuthContext, session: { establish(tokens: 
     try {
       response = await oidc.authorizationCodeGrant(
         configuration,
-        callbackUrl,
+        // openid-client derives the token request's redirect_uri from this URL (RFC 6749 §4.1.3: identical
+        // to the authorization request's). The OS may hand over our callback in another form that still
+        // is ours (empty authority "scheme:///callback", the scheme in capitals): the pending flow's URI,
+        // with the response's parameters, keeps it byte for byte.
+        responseAt(pending.redirectUri, callbackUrl),
         {
           pkceCodeVerifier: pending.verifier,
           expectedState: pending.state,
@@ -307,6 +333,13 @@ export function createSignInFlow(ctx: AuthContext, session: { establish(tokens: 
     forgetPersistedFlow,
     sweepPersistedFlow,
   };
+}
+
+/** The authorization response's parameters on the redirect URI exactly as the authorization request sent it. */
+function responseAt(redirectUri: URL, received: URL): URL {
+  const url = new URL(redirectUri.href);
+  url.search = received.search;
+  return url;
 }
 
 /** Constant-time comparison of two protocol secrets. */

@@ -5,7 +5,7 @@ import { clientConfiguration, type ProviderMetadata } from './provider-metadata'
 import { redactText } from './redact';
 import type { SessionRefresh } from './session-refresh';
 import type { SignInFlow } from './sign-in-flow';
-import { clearStoredSession } from './stored-session';
+import { clearStoredSession, readStoredSession } from './stored-session';
 import { revokeTokens } from './token-revocation';
 
 /**
@@ -27,10 +27,18 @@ export function createSignOut(ctx: AuthContext, flow: SignInFlow, session: Sessi
     const problems: string[] = [];
     let unreachable = false;
     if (hadFlow) void flow.forgetPersistedFlow().catch(() => undefined);
-    await ctx.inVaultOrder(() => clearStoredSession(ctx.vault, config)).catch((error: unknown) => {
-      log.warn(`keychain delete failed: ${redactText(String(error))}`);
-      problems.push('the keychain entry could not be removed');
-    });
+    let kept: string | undefined;
+    await ctx
+      .inVaultOrder(async () => {
+        // The record may hold a session not in memory (restore under way, or waiting for the provider).
+        kept = (await readStoredSession(ctx.vault, config).catch(() => undefined))?.refreshToken;
+        await clearStoredSession(ctx.vault, config);
+      })
+      .catch((error: unknown) => {
+        log.warn(`keychain delete failed: ${redactText(String(error))}`);
+        problems.push('the keychain entry could not be removed');
+      });
+    if (kept && kept !== ended?.refreshToken) ctx.retirement.retire({ refreshToken: kept }, 'the session kept in the keychain at sign-out');
     if (!ended) return;
     let meta: ProviderMetadata | undefined;
     try {
