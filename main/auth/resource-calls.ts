@@ -10,6 +10,14 @@ import { httpStatus } from './token-revocation';
 import { toUserClaims, type UserClaims } from './session-state';
 import type { TokenSet } from './token-set';
 
+/**
+ * A refused access token (401) is renewed at most once, and a renewal for a
+ * 401 follows the previous one by at least this long (ms): an API that
+ * refuses every token (wrong audience, a resource server's clock, a bug)
+ * gets its 401 back instead of costing a refresh grant per call.
+ */
+export const MIN_UNAUTHORIZED_REFRESH_INTERVAL_MS = 30_000;
+
 export interface ResourceCalls {
   getUserInfo(): Promise<UserClaims & Readonly<Record<string, unknown>>>;
   callApi(request: ApiRequest): Promise<ApiResponse>;
@@ -25,8 +33,36 @@ export interface ResourceCalls {
  */
 export function createResourceCalls(ctx: AuthContext, session: SessionRefresh): ResourceCalls {
   const { config } = ctx;
+  /** The renewal each refused access token got: concurrent 401s for one token share it. */
+  const renewals = new WeakMap<TokenSet, Promise<TokenSet | undefined>>();
+  /** Epoch ms of the last renewal a 401 started. */
+  let lastUnauthorizedRenewal = Number.NEGATIVE_INFINITY;
 
-  /** Runs `call` with a valid access token; on 401 refreshes once and retries once. */
+  /**
+   * The one renewal for a refused `current`, or undefined when none may be
+   * started: a 401 renewed the session less than
+   * {@link MIN_UNAUTHORIZED_REFRESH_INTERVAL_MS} ago.
+   */
+  function renewalFor(current: TokenSet): Promise<TokenSet | undefined> | undefined {
+    const known = renewals.get(current);
+    if (known) return known;
+    if (ctx.now() - lastUnauthorizedRenewal < MIN_UNAUTHORIZED_REFRESH_INTERVAL_MS) return undefined;
+    const renewal = session.refreshSession().then((renewed) => {
+      // Only a renewal that happened spaces the next one; one that failed for now may be tried again.
+      if (renewed) lastUnauthorizedRenewal = ctx.now();
+      else renewals.delete(current);
+      return renewed;
+    });
+    renewals.set(current, renewal);
+    return renewal;
+  }
+
+  /**
+   * Runs `call` with a valid access token. On 401 the token is renewed once
+   * (concurrent callers share the renewal, and renewals for 401s are spaced,
+   * see {@link MIN_UNAUTHORIZED_REFRESH_INTERVAL_MS}) and the call retried
+   * once; a second 401 is the API's answer.
+   */
   async function withAccessToken<T>(call: (tokens: TokenSet) => Promise<T>, unauthorized: (error: unknown) => boolean): Promise<T> {
     let current = ctx.tokens;
     if (!current) throw new AuthError('not_signed_in', 'You are not signed in.');
@@ -37,7 +73,15 @@ export function createResourceCalls(ctx: AuthContext, session: SessionRefresh): 
     } catch (error) {
       if (!unauthorized(error) || !current.refreshToken) throw error;
       // Another caller may have refreshed while this request was out: use its result.
-      const renewed = ctx.tokens && ctx.tokens !== current ? ctx.tokens : await session.refreshSession();
+      let renewed: TokenSet | undefined;
+      if (ctx.tokens && ctx.tokens !== current) {
+        renewed = ctx.tokens;
+      } else {
+        const renewal = renewalFor(current);
+        // Renewed by a 401 moments ago: this refusal is the API's answer, not the token's age.
+        if (!renewal) throw error;
+        renewed = await renewal;
+      }
       if (!renewed) {
         // A session still here was not ended: the refresh failed for now, or the provider asked us to wait.
         if (ctx.tokens) throw new AuthError('token_request_failed', 'Your access could not be renewed just now: the provider could not be reached or asked the app to wait. The app keeps trying; try again shortly.');
