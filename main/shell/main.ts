@@ -14,7 +14,7 @@
  * renderer nothing but SessionState and results.
  */
 import { execFile } from 'node:child_process';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { app, BrowserWindow, ipcMain, powerMonitor, protocol, session, shell } from 'electron';
@@ -28,7 +28,7 @@ import { createDeepLinkRouter, type DeepLinkRouter } from './deep-link-router';
 import { createIpcRouter } from './ipc-handlers';
 import { createRedactingLogger } from './logger';
 import { assertBrowserUrl, externalOriginsFor } from './navigation-policy';
-import { planProtocolRegistration, registerProtocolClient } from './protocol-registration';
+import { planProtocolRegistration, planProtocolUnregistration, registerProtocolClient } from './protocol-registration';
 import { providerInfoFor, registerSessionHandlers, type SessionHandlerDeps } from './session-handlers';
 import { createMainWindowHolder, type MainWindowHolder } from './setup-window';
 import { setupSecurity } from './setup-security';
@@ -64,6 +64,15 @@ function main(): void {
   // Before the lock: Chromium keys the single-instance lock on the user-data folder.
   app.setName(PRODUCT_NAME);
   app.setPath('userData', path.join(app.getPath('appData'), PRODUCT_NAME));
+  const unregister = process.platform === 'linux' ? planProtocolUnregistration({ scheme: REDIRECT_SCHEME, argv: process.argv, env: process.env }) : undefined;
+  if (unregister !== undefined) {
+    // `<AppImage> --unregister-url-scheme`: remove the desktop entry an AppImage wrote for the scheme, then quit.
+    void rm(unregister, { force: true })
+      .then(() => log.info(`removed ${unregister}: this AppImage no longer handles ${REDIRECT_SCHEME}: links`))
+      .catch((error: unknown) => log.error(`could not remove ${unregister}: ${error instanceof Error ? error.message : String(error)}`))
+      .finally(() => app.quit());
+    return;
+  }
   if (!app.requestSingleInstanceLock()) {
     // Another instance runs: it receives our argv (and a deep link in it) through `second-instance`.
     app.quit();

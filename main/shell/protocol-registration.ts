@@ -13,7 +13,7 @@ import type { ShellLogger } from './logger';
 export type ProtocolRegistrationPlan =
   /** `app.setAsDefaultProtocolClient(scheme, execPath?, args?)` */
   | { readonly kind: 'electron'; readonly scheme: string; readonly execPath?: string; readonly args?: readonly string[] }
-  /** Development on Linux: a .desktop file plus `xdg-mime default`. */
+  /** Linux development runs and AppImages: a .desktop file of our own plus `xdg-mime default`. */
   | {
       readonly kind: 'linux-desktop-entry';
       readonly scheme: string;
@@ -33,7 +33,7 @@ export interface PlanInput {
   readonly execPath: string;
   /** `process.argv`: in development the first argument after the executable that is not a switch is the app folder given to electron. */
   readonly argv: readonly string[];
-  /** `process.env`, for XDG_DATA_HOME and HOME. */
+  /** `process.env`, for XDG_DATA_HOME, HOME and APPIMAGE. */
   readonly env: Readonly<Record<string, string | undefined>>;
   readonly productName: string;
   /** `path.resolve` of the platform the app runs on (injectable so tests can plan for Windows on Linux). */
@@ -65,23 +65,63 @@ export function planProtocolRegistration(input: PlanInput): ProtocolRegistration
     };
   }
 
+  const appImage = appImagePath(input.env);
+  if (isPackaged && appImage !== undefined) {
+    // An AppImage installs no .desktop file, and Electron's Linux registration needs one: write our own,
+    // whose Exec is the image's current path (rewritten at every start, so it follows the file when it moves).
+    return {
+      kind: 'linux-desktop-entry',
+      scheme,
+      directory: applicationsDirectory(input.env),
+      fileName: desktopFileName(scheme, 'appimage'),
+      contents: buildDesktopEntry({ name: input.productName, exec: [appImage, '--'], scheme }),
+    };
+  }
   if (isPackaged || appPath === undefined) return { kind: 'electron', scheme };
 
-  const home = input.env['HOME'] ?? '';
-  const xdgDataHome = input.env['XDG_DATA_HOME'];
-  // The XDG Base Directory spec ignores a relative XDG_DATA_HOME.
-  const dataHome = xdgDataHome !== undefined && xdgDataHome !== '' && path.posix.isAbsolute(xdgDataHome) ? xdgDataHome : path.posix.join(home, '.local', 'share');
   return {
     kind: 'linux-desktop-entry',
     scheme,
-    directory: path.posix.join(dataHome, 'applications'),
-    fileName: desktopFileName(scheme),
+    directory: applicationsDirectory(input.env),
+    fileName: desktopFileName(scheme, 'dev'),
     contents: buildDesktopEntry({
       name: `${input.productName} (development)`,
       exec: [execPath, appPath, '--'],
       scheme,
     }),
   };
+}
+
+/**
+ * The AppImage's own path, as its runtime sets APPIMAGE, or undefined when
+ * the app does not run from an AppImage (or the variable is not an absolute path).
+ */
+export function appImagePath(env: Readonly<Record<string, string | undefined>>): string | undefined {
+  const value = env['APPIMAGE'];
+  return value !== undefined && value !== '' && path.posix.isAbsolute(value) ? value : undefined;
+}
+
+/** `$XDG_DATA_HOME/applications`, or `~/.local/share/applications` (the XDG Base Directory spec ignores a relative XDG_DATA_HOME). */
+export function applicationsDirectory(env: Readonly<Record<string, string | undefined>>): string {
+  const home = env['HOME'] ?? '';
+  const xdgDataHome = env['XDG_DATA_HOME'];
+  const dataHome = xdgDataHome !== undefined && xdgDataHome !== '' && path.posix.isAbsolute(xdgDataHome) ? xdgDataHome : path.posix.join(home, '.local', 'share');
+  return path.posix.join(dataHome, 'applications');
+}
+
+/** The command-line switch that removes the AppImage's URL-scheme registration (README: "Linux AppImage"). */
+export const UNREGISTER_SWITCH = '--unregister-url-scheme';
+
+/**
+ * The desktop entry an AppImage wrote for the scheme (see planProtocolRegistration), which
+ * `<AppImage> --unregister-url-scheme` deletes; undefined when the switch was not given
+ * before any `--` (after it, an argument is a URL, never a switch).
+ */
+export function planProtocolUnregistration(input: Pick<PlanInput, 'scheme' | 'argv' | 'env'>): string | undefined {
+  const end = input.argv.indexOf('--');
+  const switches = end === -1 ? input.argv : input.argv.slice(0, end);
+  if (!switches.includes(UNREGISTER_SWITCH)) return undefined;
+  return path.posix.join(applicationsDirectory(input.env), desktopFileName(input.scheme, 'appimage'));
 }
 
 /**
@@ -98,9 +138,12 @@ export function developmentAppArgument(argv: readonly string[]): string | undefi
   return undefined;
 }
 
-/** `com.example.desktop-dev.desktop`: a name of its own, so it never overwrites the packaged app's entry. */
-export function desktopFileName(scheme: string): string {
-  return `${scheme.replace(/[^A-Za-z0-9.-]/g, '-')}-dev.desktop`;
+/**
+ * `<scheme>-dev.desktop` (development) or `<scheme>-appimage.desktop`: names of their own,
+ * so neither overwrites the entry a .deb installs.
+ */
+export function desktopFileName(scheme: string, variant: 'dev' | 'appimage'): string {
+  return `${scheme.replace(/[^A-Za-z0-9.-]/g, '-')}-${variant}.desktop`;
 }
 
 /** Characters that force an Exec argument to be quoted (Desktop Entry Specification, "The Exec key"). */
@@ -180,7 +223,7 @@ export async function registerProtocolClient(plan: ProtocolRegistrationPlan, dep
         await deps.mkdir(plan.directory);
         await deps.writeFile(file, plan.contents);
         await deps.execFile('xdg-mime', ['default', plan.fileName, `x-scheme-handler/${plan.scheme}`]);
-        logger.info(`development: ${file} handles ${plan.scheme}: (xdg-mime default)`);
+        logger.info(`${file} handles ${plan.scheme}: (xdg-mime default)`);
         return;
       }
       case 'macos-development':

@@ -20,11 +20,11 @@
  * password, an error page), `signIn()` rejects with a `SignInRejectedError`
  * carrying the page's alert text. Every call is bounded by `timeoutMs`.
  */
-import { existsSync } from 'node:fs';
 import { chromium } from 'playwright-core';
 import type { Browser, CDPSession, Page } from 'playwright-core';
+import { systemBrowserPath } from './browser-path';
 
-export const CHROMIUM_PATH = '/usr/bin/chromium';
+export { systemBrowserPath };
 
 export const CHROMIUM_ARGS: readonly string[] = Object.freeze([
   '--headless',
@@ -83,12 +83,8 @@ const RETURN_TO_APP_PAGE = `<!doctype html>
 const CLEANUP_STEP_MS = 3_000;
 
 export async function launchSystemBrowser(): Promise<SystemBrowser> {
-  if (!existsSync(CHROMIUM_PATH)) {
-    throw new Error(
-      `Chromium is not installed at ${CHROMIUM_PATH}; the browser tests need it. Install it with \`apt-get install chromium\`.`,
-    );
-  }
-  const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, headless: true, args: [...CHROMIUM_ARGS] });
+  // TEST_BROWSER, or the OS's usual Chromium/Chrome/Edge; throws a message naming TEST_BROWSER when there is none.
+  const browser = await chromium.launch({ executablePath: systemBrowserPath(), headless: true, args: [...CHROMIUM_ARGS] });
   let lastText = '';
   let closed = false;
 

@@ -37,13 +37,15 @@ import { resolveAuthConfig, type DevProviderHandle } from '../../../main/shell/a
 import { bootAuth } from '../../../main/shell/boot';
 import { buildContentSecurityPolicy } from '../../../main/shell/content-security-policy';
 import { createDeepLinkRouter, type DeepLinkRouter } from '../../../main/shell/deep-link-router';
+import { registerClipboardHandlers } from '../../../main/shell/clipboard-handlers';
 import { createIpcRouter, type IpcMainLike } from '../../../main/shell/ipc-handlers';
 import { providerInfoFor, registerSessionHandlers } from '../../../main/shell/session-handlers';
+import { createSignInLinkKeeper } from '../../../main/shell/sign-in-link';
 import { appOriginOf, type IpcEventLike } from '../../../main/shell/trusted-sender';
 import { toWireState } from '../../../main/shell/wire';
 import { APP_IDENTITY } from '../../../main/app-identity';
-import { CHROMIUM_ARGS, CHROMIUM_PATH, launchSystemBrowser, type SystemBrowser } from '../../support/system-browser';
-import { assertSecretNotEqual } from '../../support/secret-assert';
+import { CHROMIUM_ARGS, launchSystemBrowser, systemBrowserPath, type SystemBrowser } from '../../support/system-browser';
+import { assertNoSecret, assertSecretEqual, assertSecretNotEqual } from '../../support/secret-assert';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const require = createRequire(import.meta.url);
@@ -129,6 +131,10 @@ describe('renderer in Chromium against the real core', () => {
   const opened: string[] = [];
   const openWaiters: Array<(url: string) => void> = [];
   const pageProblems: string[] = [];
+  /** What the copy actions put on the clipboard: main's clipboard, stubbed. */
+  const clipboard: string[] = [];
+  /** What main's configuration re-read answers next ("Check again"); undefined: the core's state. */
+  let recheckAnswer: SessionState | undefined;
 
   const nextOpened = (): Promise<string> => new Promise((resolve) => openWaiters.push(resolve));
 
@@ -159,6 +165,29 @@ describe('renderer in Chromium against the real core', () => {
 
   const screen = (name: string) => page.waitForSelector(`[data-screen="${name}"]`, { timeout: 15_000 });
 
+  const focusedId = async (): Promise<string> => (await page.evaluate('document.activeElement ? document.activeElement.id : ""')) as string;
+
+  /**
+   * Keyboard only: Tab (at most 12 times) until the button has focus, then
+   * Enter. Fails if Tab never reaches it, so every button pressed this way is
+   * proven reachable and operable without a mouse.
+   */
+  const pressWithKeyboard = async (id: string): Promise<void> => {
+    for (let i = 0; i < 12 && (await focusedId()) !== id; i++) await page.keyboard.press('Tab');
+    assert.equal(await focusedId(), id, `Tab reaches #${id}`);
+    await page.keyboard.press('Enter');
+  };
+
+  /** The next text the copy actions write, bounded. */
+  const nextCopy = async (count: number): Promise<string> => {
+    const deadline = Date.now() + 10_000;
+    while (clipboard.length < count) {
+      if (Date.now() > deadline) throw new Error(`no clipboard write #${count} within 10 s`);
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    return clipboard[count - 1] ?? '';
+  };
+
   before(async () => {
     tempDir = await mkdtemp(path.join(tmpdir(), 'renderer-test-'));
     buildRenderer(tempDir);
@@ -177,29 +206,42 @@ describe('renderer in Chromium against the real core', () => {
     assert.equal(setup.kind, 'configured', 'the development provider started');
     if (setup.kind !== 'configured' || !setup.devProvider) throw new Error('no development provider');
     devProvider = setup.devProvider;
+    const signInLink = createSignInLinkKeeper({ status: 'signed-out' });
     auth = createAuthService({
       config: setup.config,
       vault: createMemoryVault(),
       openExternal: async (url) => {
+        // As main.ts: the keeper sees every URL the core sends to the browser.
+        signInLink.opened(url);
         opened.push(url);
         openWaiters.shift()?.(url);
       },
     });
+    auth.onSessionChange((state) => signInLink.stateChanged(state));
 
     // Main's IPC handlers, exactly as main.ts registers them.
     const handlers = new Map<string, (event: IpcEventLike, ...args: unknown[]) => unknown>();
     const ipcMain: IpcMainLike = { handle: (c, l) => void handlers.set(c, l), removeHandler: (c) => void handlers.delete(c) };
+    const router = createIpcRouter({ ipcMain, origin: appOriginOf(APP_ORIGIN), logger: silent });
     registerSessionHandlers(
-      createIpcRouter({ ipcMain, origin: appOriginOf(APP_ORIGIN), logger: silent }),
+      router,
       Promise.resolve({ auth, providerInfo: providerInfoFor(setup.config.issuer, true), apiBaseUrls: setup.config.apiBaseUrls }),
+      { recheckConfiguration: async () => recheckAnswer ?? auth.getSession() },
     );
+    registerClipboardHandlers(router, {
+      clipboard: { writeText: (text) => void clipboard.push(text) },
+      signInLink: () => signInLink.current(),
+      report: { productName: 'OIDC Desktop', version: '0.1.0', runtime: 'renderer test' },
+    });
     const appFrame = { url: `${APP_ORIGIN}/index.html`, parent: null };
     const trustedEvent: IpcEventLike = { senderFrame: appFrame, sender: { mainFrame: appFrame } };
 
     systemBrowser = await launchSystemBrowser();
-    appBrowser = await chromium.launch({ executablePath: CHROMIUM_PATH, headless: true, args: [...CHROMIUM_ARGS] });
+    appBrowser = await chromium.launch({ executablePath: systemBrowserPath(), headless: true, args: [...CHROMIUM_ARGS] });
     page = await appBrowser.newPage();
     page.setDefaultTimeout(15_000);
+    // Page timers run on a clock the tests can move ("still waiting for the browser" after a minute); it ticks with real time otherwise.
+    await page.clock.install();
     page.on('console', (message) => {
       if (message.type() === 'error' || /Content Security Policy/i.test(message.text())) pageProblems.push(message.text());
     });
@@ -254,12 +296,17 @@ describe('renderer in Chromium against the real core', () => {
     await screen('signed-out');
   });
 
-  it('shows "offline, will retry" accessibly while a restore waits for the provider (issue 9), not "signed out"', async () => {
-    await pushState({ status: 'restoring', retry: { code: 'token_request_failed', message: 'not shown: the renderer has its own words', retryAt: Date.now() + 30_000 } });
+  it('shows "offline, will retry" accessibly while a restore waits for the provider (issue 9), with one message and no "try again"', async () => {
+    const retryAt = Date.now() + 30_000;
+    await pushState({ status: 'restoring', retry: { code: 'token_request_failed', message: 'not shown: the renderer has its own words', retryAt } });
     await screen('restoring-offline');
     const text = (await page.textContent('[data-screen="restoring-offline"]')) ?? '';
     assert.match(text, /Offline, will retry/);
-    assert.match(text, /session is kept/);
+    assert.match(text, /session is kept, and the app tries again by itself at /);
+    assert.equal(await page.getAttribute('[data-screen="restoring-offline"] time', 'datetime'), new Date(retryAt).toISOString());
+    // The core's words for token_request_failed end in "Try again": not on this screen, where the app retries by itself.
+    assert.doesNotMatch(text, /try again\./i);
+    assert.doesNotMatch(text, /not shown/);
     assert.equal(await page.isVisible('[data-screen="restoring-offline"] #sign-in'), true, 'signing in afresh stays possible while offline');
     assert.match((await page.textContent('[role="status"]')) ?? '', /Offline/);
     await axe('restoring-offline');
@@ -267,21 +314,22 @@ describe('renderer in Chromium against the real core', () => {
     await screen('signed-out');
   });
 
-  it('signs in with the keyboard through the system browser and shows Dana Demo', async () => {
+  it('signs in with the keyboard through the system browser; copies the sign-in link; says when it waited long; shows Dana Demo', async () => {
     const authorizeUrl = nextOpened();
     // Keyboard only: focus sits on the heading; Tab reaches "Sign in"; Enter presses it.
     await page.keyboard.press('Tab');
-    assert.equal(await page.evaluate('document.activeElement && document.activeElement.id'), 'sign-in');
+    assert.equal(await focusedId(), 'sign-in');
     await page.keyboard.press('Enter');
 
     await screen('signing-in');
     assert.match((await page.textContent('[role="status"]')) ?? '', /browser/);
+    assert.equal(await page.isVisible('#still-waiting'), false, 'no "still waiting" note at first');
     await axe('signing-in');
     const firstUrl = await authorizeUrl;
 
     // "Open the browser again" starts over: a new authorize request (new state), still waiting.
     const reopened = nextOpened();
-    await page.click('#reopen-browser');
+    await pressWithKeyboard('reopen-browser');
     const secondUrl = await reopened;
     // With PAR (the development provider offers it) the browser sees only a request_uri, which is new for each request.
     const requestOf = (url: string): string | null => new URL(url).searchParams.get('request_uri') ?? new URL(url).searchParams.get('state');
@@ -289,7 +337,24 @@ describe('renderer in Chromium against the real core', () => {
     assertSecretNotEqual(requestOf(secondUrl), requestOf(firstUrl), 'a new authorize request has a new state (pushed: a new request_uri)');
     await screen('signing-in');
 
-    const callback = await systemBrowser.signIn(secondUrl, { redirectPrefix: 'com.example.desktop:' });
+    // "Copy sign-in link": main puts the flow's authorize URL on the clipboard, the newest one, and nothing else.
+    const copies = clipboard.length;
+    await pressWithKeyboard('copy-sign-in-link');
+    const link = await nextCopy(copies + 1);
+    assertSecretEqual(link, secondUrl, 'the copied link is the authorize URL of the flow in progress');
+    // Under PAR the link carries the client and the request_uri only: no challenge, state or nonce, let alone a verifier.
+    assert.deepEqual([...new URL(link).searchParams.keys()].sort(), ['client_id', 'request_uri']);
+    await page.waitForSelector('#copy-confirmation:has-text("Sign-in link copied")');
+    assert.match((await page.textContent('[role="status"]')) ?? '', /Sign-in link copied/);
+
+    // After a minute of waiting the screen says so (page clock moved, not waited for).
+    await page.clock.fastForward(61_000);
+    await page.waitForSelector('#still-waiting:visible');
+    assert.match((await page.textContent('#still-waiting')) ?? '', /Still waiting for the browser…/);
+    assert.equal(await page.isVisible('#cancel-sign-in'), true);
+    await axe('signing-in, waited long');
+
+    const callback = await systemBrowser.signIn(link, { redirectPrefix: 'com.example.desktop:' });
     // As a second instance's argv (Linux/Windows) delivers it.
     assert.equal(deepLinks.receive(['/usr/lib/electron/electron', '.', '--', callback, '--allow-file-access-from-files']), true);
     await deepLinks.idle();
@@ -297,19 +362,45 @@ describe('renderer in Chromium against the real core', () => {
     await screen('signed-in');
     assert.equal(await page.textContent('#user-name'), 'Dana Demo');
     assert.equal(await page.textContent('#user-email'), 'dana@example.test');
+    assert.equal(await page.textContent('#user-provider'), `via ${new URL(devProvider.issuer).host}development`);
+    assert.equal(await page.textContent('.avatar.initials'), 'DD');
+    assert.equal(await page.textContent('#session-line'), 'Your session renews itself while the app is open.');
+    const screenText = (await page.textContent('[data-screen="signed-in"]')) ?? '';
+    assert.doesNotMatch(screenText, /valid until|expires/i, 'no token expiry on the signed-in screen');
     assert.match((await page.textContent('[role="status"]')) ?? '', /Signed in as Dana Demo/);
     await axe('signed-in');
+    // The flow is over: no link is left to copy.
+    assert.equal(await page.isVisible('#copy-sign-in-link'), false);
   });
 
-  it('"Call API" shows the userinfo response as formatted JSON text', async () => {
-    await page.click('#call-api');
-    await page.waitForSelector('#api-output:not([hidden])');
-    const text = (await page.textContent('#api-output')) ?? '';
-    const claims = JSON.parse(text) as Record<string, unknown>;
-    assert.equal(claims['name'], 'Dana Demo');
-    assert.equal(typeof claims['sub'], 'string');
-    assert.ok(text.includes('\n  "'), 'indented JSON');
-    await axe('signed-in with the API response');
+  it('"Show profile details" lists the userinfo claims in words, not raw JSON', async () => {
+    await pressWithKeyboard('show-profile');
+    await page.waitForSelector('#profile:not([hidden])');
+    const value = (claim: string) => page.textContent(`#claims dd[data-claim="${claim}"]`);
+    assert.equal(await value('name'), 'Dana Demo');
+    assert.equal(await value('email'), 'dana@example.test');
+    assert.equal(await value('email_verified'), 'Yes');
+    assert.equal(await value('sub'), 'demo-user-1');
+    const terms = await page.$$eval('#claims dt', (nodes) => nodes.map((node) => node.textContent));
+    assert.deepEqual(terms.slice(0, 3), ['Name', 'E-mail', 'E-mail verified'], 'known claims first, with labels');
+    const text = (await page.textContent('#profile')) ?? '';
+    assert.doesNotMatch(text, /[{}"]/, 'no JSON syntax');
+    assert.match((await page.textContent('[role="status"]')) ?? '', /Profile details shown/);
+    await axe('signed-in with profile details');
+  });
+
+  it('offline while signed in: one line, with the time it went offline', async () => {
+    const live = auth.getSession();
+    assert.equal(live.status, 'signed-in');
+    if (live.status !== 'signed-in') return;
+    await pushState({ ...live, stale: true });
+    await page.waitForSelector('#session-line.notice');
+    const line = (await page.textContent('#session-line')) ?? '';
+    assert.match(line, /^Offline since \S.*\. You stay signed in; the app renews your session when the sign-in service can be reached\.$/);
+    assert.ok(await page.getAttribute('#session-line time', 'datetime'), 'the time is machine-readable too');
+    await axe('signed-in, offline');
+    await pushState(live);
+    await page.waitForSelector('#session-line:not(.notice)');
   });
 
   it('keeps the page free of credentials', async () => {
@@ -320,40 +411,113 @@ describe('renderer in Chromium against the real core', () => {
     assert.doesNotMatch(globals, /token|verifier|ipcRenderer/i);
   });
 
-  it('signs out back to the signed-out screen', async () => {
-    await page.click('#sign-out');
+  it('the focus ring is the accent colour, in light and dark, and the system colour in forced-colours mode', async () => {
+    await page.focus('#sign-out');
+    await page.keyboard.press('Shift+Tab');
+    await page.keyboard.press('Tab');
+    assert.equal(await focusedId(), 'sign-out');
+    const ring = () => page.evaluate('(() => { const s = getComputedStyle(document.activeElement); return s.outlineStyle + " " + s.outlineColor; })()');
+    assert.equal(await ring(), 'solid rgb(11, 87, 208)', 'light: the accent');
+    await page.emulateMedia({ colorScheme: 'dark' });
+    assert.equal(await ring(), 'solid rgb(138, 180, 248)', 'dark: the accent');
+    await page.emulateMedia({ colorScheme: 'light', forcedColors: 'active' });
+    try {
+      const forced = (await ring()) as string;
+      assert.match(forced, /^solid /);
+      assert.doesNotMatch(forced, /rgb\(11, 87, 208\)/, 'forced colours: the system highlight, not the page colour');
+      await axe('signed-in, forced colours');
+    } finally {
+      await page.emulateMedia({ colorScheme: 'light', forcedColors: 'none' });
+    }
+  });
+
+  it('signs out with the keyboard back to the signed-out screen', async () => {
+    await pressWithKeyboard('sign-out');
     await screen('signed-out');
     assert.equal(auth.getSession().status, 'signed-out');
     assert.match((await page.textContent('[role="status"]')) ?? '', /Signed out/);
   });
 
-  it('shows an error screen with words for the code, provider text as text only, and Retry', async () => {
+  it('"Copy sign-in link" with no sign-in waiting says there is nothing to copy', async () => {
+    const result = (await page.evaluate('window.session.copySignInLink()')) as { ok: boolean; error?: { code: string } };
+    assert.deepEqual(result, { ok: false, error: { code: 'nothing_to_copy', message: 'No sign-in is waiting for the browser.' } });
+  });
+
+  it('shows an error screen with words for the code, provider text as text only, Copy details and Try again', async () => {
+    const jwtLike = 'eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJkZW1vIn0.c2lnbmF0dXJlLXBhcnQ';
     await pushState({
       status: 'error',
-      error: { code: 'discovery_failed', message: '<img src=x onerror="globalThis.__pwned=1">Provider says <b>no</b>' },
+      error: { code: 'discovery_failed', message: `<img src=x onerror="globalThis.__pwned=1">Provider says <b>no</b> ${jwtLike}` },
     });
     await screen('error');
     assert.equal(await page.textContent('#error-message'), 'The sign-in service could not be reached. Check your internet connection and try again.');
-    assert.equal(await page.textContent('.detail'), '<img src=x onerror="globalThis.__pwned=1">Provider says <b>no</b>');
+    assert.equal(await page.textContent('.detail'), `<img src=x onerror="globalThis.__pwned=1">Provider says <b>no</b> ${jwtLike}`);
     assert.equal(await page.evaluate('document.querySelectorAll("img, b").length'), 0);
     assert.equal(await page.evaluate('globalThis.__pwned === undefined'), true);
     await axe('error');
 
-    // Retry starts a sign-in again (the real core: the browser is asked to open).
+    // "Copy details": code, words, time, version; anything token-shaped scrubbed by main.
+    const copies = clipboard.length;
+    const before = Date.now();
+    await pressWithKeyboard('copy-details');
+    const report = await nextCopy(copies + 1);
+    const lines = report.trimEnd().split('\n');
+    assert.equal(lines[0], 'OIDC Desktop 0.1.0 (renderer test)');
+    const time = Date.parse((lines[1] ?? '').replace(/^Time: /, ''));
+    assert.ok(time >= before - 1000 && time <= Date.now() + 1000, `a current time: ${lines[1]}`);
+    assert.equal(lines[2], 'Code: discovery_failed');
+    assert.equal(lines[3], 'Message: The sign-in service could not be reached. Check your internet connection and try again.');
+    assert.match(lines[4] ?? '', /^Details: <img src=x onerror="globalThis.__pwned=1">Provider says <b>no<\/b> /);
+    assertNoSecret(report, [jwtLike], 'the copied details');
+    await page.waitForSelector('#copy-confirmation:has-text("Details copied")');
+
+    // Try again starts a sign-in again (the real core: the browser is asked to open).
     const reopened = nextOpened();
-    await page.click('#retry');
+    await pressWithKeyboard('retry');
     await screen('signing-in');
     assert.ok((await reopened).startsWith(`${devProvider.issuer}/`));
-    await page.click('#cancel-sign-in');
+    await pressWithKeyboard('cancel-sign-in');
     await screen('signed-out');
   });
 
-  it('shows the configuration error screen the shell produces for config_invalid', async () => {
-    await pushState({ status: 'error', error: { code: 'config_invalid', message: 'The sign-in configuration is invalid:\n- issuer: is missing.' } });
-    await screen('error');
-    assert.match((await page.textContent('#error-message')) ?? '', /sign-in settings are not valid/);
+  it('first run: a welcome screen (not an error) for config_missing, whose "Check again" reads the configuration again', async () => {
+    const notSetUp: SessionState = { status: 'error', error: { code: 'config_missing', message: 'Create the file /home/u/.config/OIDC Desktop/oidc-config.json:\n{ "issuer": … }' } };
+    await pushState(notSetUp);
+    await screen('welcome');
+    assert.equal(await page.textContent('#screen-title'), 'Welcome');
+    assert.match((await page.textContent('#error-message')) ?? '', /^Welcome! To sign in, the app needs to know your sign-in service/);
+    assert.equal(await page.getAttribute('#error-message', 'class'), 'notice info', 'a notice, not an error');
+    assert.match((await page.textContent('#config-help')) ?? '', /oidc-config\.json:\n\{ "issuer": … \}/);
     assert.equal(await page.textContent('#retry'), 'Check again');
-    await axe('configuration error');
+    assert.match((await page.textContent('[role="status"]')) ?? '', /^Welcome\. Sign-in is not set up yet\.$/);
+    await axe('welcome');
+
+    // Still nothing configured: the screen stays and says it checked.
+    recheckAnswer = notSetUp;
+    await pressWithKeyboard('retry');
+    await page.waitForFunction('/still not set up/.test(document.querySelector(\'[role="status"]\')?.textContent ?? "")');
+    await screen('welcome');
+    // Configured now: the answer is the core's state, and the screen follows it.
+    recheckAnswer = undefined;
+    await pressWithKeyboard('retry');
+    await screen('signed-out');
+  });
+
+  it('a configuration that needs a fix (config_invalid): the steps in full, a warning rather than an error, and "Check again"', async () => {
+    const broken: SessionState = { status: 'error', error: { code: 'config_invalid', message: 'The sign-in configuration is invalid:\n- issuer: is missing.' } };
+    await pushState(broken);
+    await screen('setup');
+    assert.equal(await page.textContent('#screen-title'), 'Fix the sign-in settings');
+    assert.match((await page.textContent('#error-message')) ?? '', /sign-in settings need a fix/);
+    assert.equal(await page.getAttribute('#error-message', 'class'), 'notice warning');
+    assert.equal(await page.textContent('#config-help'), 'The sign-in configuration is invalid:\n- issuer: is missing.');
+    await axe('configuration needs a fix');
+    recheckAnswer = broken;
+    await pressWithKeyboard('retry');
+    await page.waitForFunction('/settings still need a fix/.test(document.querySelector(\'[role="status"]\')?.textContent ?? "")');
+    recheckAnswer = undefined;
+    await pressWithKeyboard('retry');
+    await screen('signed-out');
     assert.deepEqual(pageProblems, [], 'no console errors or CSP violations during the whole run');
   });
 });

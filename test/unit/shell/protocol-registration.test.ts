@@ -6,6 +6,7 @@ import {
   desktopFileName,
   escapeDesktopExecArg,
   planProtocolRegistration,
+  planProtocolUnregistration,
   registerProtocolClient,
   type PlanInput,
   type RegistrationDeps,
@@ -164,7 +165,62 @@ describe('buildDesktopEntry', () => {
   });
 
   it('names the file after the scheme, apart from the packaged entry', () => {
-    assert.equal(desktopFileName('com.example.desktop'), 'com.example.desktop-dev.desktop');
+    assert.equal(desktopFileName('com.example.desktop', 'dev'), 'com.example.desktop-dev.desktop');
+    assert.equal(desktopFileName('com.example.desktop', 'appimage'), 'com.example.desktop-appimage.desktop');
+  });
+});
+
+// Issue 15: an AppImage installs no .desktop file, so Electron's Linux registration cannot work for it.
+describe('planProtocolRegistration: Linux AppImage', () => {
+  const appImage: PlanInput = {
+    ...base,
+    isPackaged: true,
+    execPath: '/tmp/.mount_OIDCabc/oidc-desktop',
+    argv: ['/tmp/.mount_OIDCabc/oidc-desktop'],
+    env: { HOME: '/home/dana', APPIMAGE: '/home/dana/Apps/OIDC Desktop-0.1.0.AppImage' },
+  };
+
+  it("writes a user desktop entry whose Exec is the image's own path (not the mount point), with -- before the URL", () => {
+    const plan = planProtocolRegistration(appImage);
+    assert.equal(plan.kind, 'linux-desktop-entry');
+    if (plan.kind !== 'linux-desktop-entry') return;
+    assert.equal(plan.directory, '/home/dana/.local/share/applications');
+    assert.equal(plan.fileName, 'com.example.desktop-appimage.desktop');
+    assert.match(plan.contents, /^Exec="\/home\/dana\/Apps\/OIDC Desktop-0\.1\.0\.AppImage" -- %u$/m);
+    assert.match(plan.contents, /^MimeType=x-scheme-handler\/com\.example\.desktop;$/m);
+    assert.match(plan.contents, /^Name=OIDC Desktop$/m);
+    assert.ok(!plan.contents.includes('.mount_'), 'the mount point changes at every start');
+  });
+
+  it('follows the file when it moves: the entry is planned from the current APPIMAGE at each start', () => {
+    const moved = planProtocolRegistration({ ...appImage, env: { ...appImage.env, APPIMAGE: '/opt/apps/oidc.AppImage', XDG_DATA_HOME: '/home/dana/data' } });
+    assert.equal(moved.kind === 'linux-desktop-entry' && moved.directory, '/home/dana/data/applications');
+    assert.match(moved.kind === 'linux-desktop-entry' ? moved.contents : '', /^Exec=\/opt\/apps\/oidc\.AppImage -- %u$/m);
+  });
+
+  it('a packaged app that is not an AppImage (.deb), or a relative APPIMAGE, uses Electron\'s registration', () => {
+    assert.deepEqual(planProtocolRegistration({ ...appImage, env: { HOME: '/home/dana' } }), { kind: 'electron', scheme: 'com.example.desktop' });
+    assert.deepEqual(planProtocolRegistration({ ...appImage, env: { HOME: '/home/dana', APPIMAGE: 'oidc.AppImage' } }), { kind: 'electron', scheme: 'com.example.desktop' });
+  });
+
+  it('registers through xdg-mime with the AppImage entry', async () => {
+    const { deps, calls } = fakeDeps();
+    await registerProtocolClient(planProtocolRegistration(appImage), deps);
+    assert.deepEqual(calls, [
+      'mkdir /home/dana/.local/share/applications',
+      'writeFile /home/dana/.local/share/applications/com.example.desktop-appimage.desktop',
+      'execFile xdg-mime default com.example.desktop-appimage.desktop x-scheme-handler/com.example.desktop',
+    ]);
+  });
+
+  it('--unregister-url-scheme names the entry to remove; after -- it is a URL argument, not a switch', () => {
+    const env = { HOME: '/home/dana' };
+    assert.equal(
+      planProtocolUnregistration({ scheme: 'com.example.desktop', argv: ['/tmp/.mount_x/oidc-desktop', '--unregister-url-scheme'], env }),
+      '/home/dana/.local/share/applications/com.example.desktop-appimage.desktop',
+    );
+    assert.equal(planProtocolUnregistration({ scheme: 'com.example.desktop', argv: ['/tmp/.mount_x/oidc-desktop'], env }), undefined);
+    assert.equal(planProtocolUnregistration({ scheme: 'com.example.desktop', argv: ['/tmp/.mount_x/oidc-desktop', '--', '--unregister-url-scheme'], env }), undefined);
   });
 });
 

@@ -1,0 +1,3 @@
+/** Types for windows-uninstall.cjs (see there). */
+export declare function windowsUninstallScript(scheme: string): string;
+export declare function windowsUninstallInclude(scheme: string, directory: string): string;
