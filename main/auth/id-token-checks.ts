@@ -21,9 +21,11 @@ export interface IdentityClaims {
  * Checks openid-client leaves to the application (it validates signature,
  * iss, aud, exp and nonce, and `azp` only when `aud` has several values):
  * `sub` must be present; `azp`, when present, must be our client id (OIDC
- * Core §3.1.3.7 item 5, whatever `aud` holds); `iat` must be close to now,
- * since an ID token from the token endpoint is minted for this very request
- * (§3.1.3.7 item 10 lets the client bound it).
+ * Core §3.1.3.7 item 5, whatever `aud` holds); `iat` must not be in the
+ * future beyond the clock tolerance. A past `iat` is no error while `exp`
+ * (checked by openid-client, with the same tolerance) is in the future:
+ * §3.1.3.7 item 10 leaves the window to the client, and providers back-date
+ * it (Entra ID by 5 minutes, with `nbf`; openid-client checks `nbf`).
  * @param nowMs epoch milliseconds.
  * @throws AuthError `identity_unverified` or `clock_skew`.
  */
@@ -35,8 +37,8 @@ export function checkIdTokenClaims(claims: oidc.IDToken, nowMs: number, clientId
     throw new AuthError('identity_unverified', 'The provider\'s ID token was issued to another application (azp) and was rejected.');
   }
   const nowSeconds = Math.floor(nowMs / 1000);
-  if (typeof claims.iat !== 'number' || Math.abs(claims.iat - nowSeconds) > CLOCK_TOLERANCE_SECONDS) {
-    throw new AuthError('clock_skew', 'The provider\'s ID token was issued at a time more than 5 minutes away from this computer\'s. Your computer\'s clock may be wrong: check the date, time and time zone, then sign in again.');
+  if (typeof claims.iat !== 'number' || claims.iat - nowSeconds > CLOCK_TOLERANCE_SECONDS) {
+    throw new AuthError('clock_skew', 'The provider\'s ID token was issued more than 5 minutes ahead of this computer\'s time. Your computer\'s clock may be wrong: check the date, time and time zone, then sign in again.');
   }
 }
 

@@ -55,6 +55,11 @@ export function toAuthError(error: unknown, step: ProtocolStep, secrets: Iterabl
   if (code === 'OAUTH_INVALID_RESPONSE' && /state/.test(detail)) {
     return new AuthError('state_mismatch', 'The sign-in response does not belong to this sign-in. Please sign in again.', { cause: error });
   }
+  if (step === 'userinfo' && (code === 'OAUTH_JWT_TIMESTAMP_CHECK_FAILED' || code === 'OAUTH_JWT_CLAIM_COMPARISON_FAILED' || code === 'OAUTH_KEY_SELECTION_FAILED' || /JWT|signature|alg/i.test(detail))) {
+    // A signed (application/jwt) userinfo answer this app cannot or will not check: it is the user
+    // information that was refused, not the ID token (OIDC Core §5.3.2).
+    return new AuthError('userinfo_invalid', 'The provider\'s user information came as a signed answer this app could not verify (the provider\'s discovery document may list no userinfo_signing_alg_values_supported), so it was not used.', { cause: error });
+  }
   if (code === 'OAUTH_JWT_TIMESTAMP_CHECK_FAILED') {
     return new AuthError('clock_skew', 'The provider\'s ID token is expired or not yet valid. Your computer\'s clock may be wrong: check the date, time and time zone, then sign in again.', { cause: error });
   }

@@ -1,3 +1,5 @@
+import { scrubbedProviderText } from './protocol-errors';
+
 /**
  * What a failed refresh means for the session, decided from the token
  * endpoint's answer alone. A refresh token is the user's session: only an
@@ -8,9 +10,24 @@
 export const GRANT_DEAD_ERRORS = ['invalid_grant', 'invalid_client', 'unauthorized_client'] as const;
 export type GrantDeadError = (typeof GRANT_DEAD_ERRORS)[number];
 
+/**
+ * RFC 6749 §5.2 error codes that refuse this refresh request for good without
+ * saying the grant is dead: the same request would be refused again (a
+ * certified provider answers `invalid_request` for a refresh token an
+ * administrator deleted, and for an expired offline session).
+ */
+export const REFRESH_REFUSED_ERRORS = ['invalid_request', 'unsupported_grant_type', 'invalid_scope'] as const;
+export type RefreshRefusedError = (typeof REFRESH_REFUSED_ERRORS)[number];
+
 export type RefreshOutcome =
   /** The provider says the grant is dead: end the session and clear the keychain. */
   | { readonly kind: 'grant-dead'; readonly error: GrantDeadError }
+  /**
+   * The provider refuses this refresh for good: no retry. The session lasts
+   * as long as its access token; `description` is the provider's
+   * `error_description` as received (unscrubbed: scrub it before showing it).
+   */
+  | { readonly kind: 'refused'; readonly error: RefreshRefusedError; readonly description?: string }
   /**
    * Anything else: keep the refresh token and try again later, not before
    * `retryAfterMs` (from `Retry-After`) when the provider gave one.
@@ -30,10 +47,12 @@ export interface TokenEndpointAnswer {
  * `grant-dead` only for an error response in the sense of RFC 6749 §5.2: HTTP
  * 400, or 401 (client authentication), with an `application/json` body that
  * is a JSON object whose `error` is `invalid_grant`, `invalid_client` or
- * `unauthorized_client`. Everything else is `transient`: no answer at all
- * (`undefined`: timeout, DNS, TLS, connection), 3xx, 429, 5xx, other OAuth
- * errors, HTML from a proxy, captive portal or gateway, empty or truncated
- * bodies, JSON without `error`.
+ * `unauthorized_client`. `refused` for the same shape of answer whose `error`
+ * is `invalid_request`, `unsupported_grant_type` or `invalid_scope`.
+ * Everything else is `transient`: no answer at all (`undefined`: timeout,
+ * DNS, TLS, connection), 3xx, 429, 5xx, other OAuth errors, HTML from a
+ * proxy, captive portal or gateway, empty or truncated bodies, JSON without
+ * `error`.
  *
  * @param answer the token endpoint's response, or undefined when none arrived.
  * @param now epoch ms, to turn an HTTP-date `Retry-After` into a delay.
@@ -44,11 +63,26 @@ export function classifyRefreshFailure(answer: TokenEndpointAnswer | undefined, 
   const transient = (reason: string): RefreshOutcome => ({ kind: 'transient', reason, ...(retryAfterMs === undefined ? {} : { retryAfterMs }) });
   if (answer.status !== 400 && answer.status !== 401) return transient(`HTTP ${answer.status}`);
   if (!isJsonMediaType(answer.headers.get('content-type'))) return transient(`HTTP ${answer.status} without a JSON body`);
-  const error = oauthErrorCode(answer.body);
+  const body = oauthErrorBody(answer.body);
+  const error = body?.error;
   if (error === undefined) return transient(`HTTP ${answer.status} without an OAuth error`);
   if ((GRANT_DEAD_ERRORS as readonly string[]).includes(error)) return { kind: 'grant-dead', error: error as GrantDeadError };
+  if ((REFRESH_REFUSED_ERRORS as readonly string[]).includes(error)) {
+    return { kind: 'refused', error: error as RefreshRefusedError, ...(body?.description ? { description: body.description } : {}) };
+  }
   // The reason goes to the log: a provider's own code only when it looks like one (no token, no line break).
   return transient(`HTTP ${answer.status} ${/^[a-z][a-z0-9_]{0,39}$/.test(error) ? error : 'with an unrecognised error code'}`);
+}
+
+/**
+ * What the user reads once a session whose refresh the provider refused for
+ * good is over: that it could not be renewed, the provider's error code and
+ * description (scrubbed: the provider may echo the refresh token), and what to do.
+ * @param secrets the session's tokens, removed from the provider's text by exact match.
+ */
+export function renewalRefusedMessage(outcome: Extract<RefreshOutcome, { kind: 'refused' }>, secrets: readonly string[]): string {
+  const description = scrubbedProviderText(outcome.description, secrets);
+  return `Your session could not be renewed: the provider refused it (${outcome.error})${description ? `, saying: ${description}` : ''}. Please sign in again.`;
 }
 
 /**
@@ -81,8 +115,8 @@ function isJsonMediaType(value: string | null): boolean {
   return type === 'application/json' || /^application\/[a-z0-9.!#$&^_-]+\+json$/.test(type);
 }
 
-/** The `error` member of a JSON object body (RFC 6749 §5.2), or undefined. */
-function oauthErrorCode(body: string): string | undefined {
+/** The `error` and `error_description` members of a JSON object body (RFC 6749 §5.2), or undefined without an `error`. */
+function oauthErrorBody(body: string): { error: string; description?: string } | undefined {
   let parsed: unknown;
   try {
     parsed = JSON.parse(body);
@@ -90,6 +124,7 @@ function oauthErrorCode(body: string): string | undefined {
     return undefined;
   }
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return undefined;
-  const error = (parsed as { error?: unknown }).error;
-  return typeof error === 'string' && error !== '' ? error : undefined;
+  const { error, error_description: description } = parsed as { error?: unknown; error_description?: unknown };
+  if (typeof error !== 'string' || error === '') return undefined;
+  return typeof description === 'string' && description !== '' ? { error, description } : { error };
 }

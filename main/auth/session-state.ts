@@ -57,3 +57,19 @@ export function toUserClaims(claims: Readonly<Record<string, unknown>>): UserCla
   }
   return user;
 }
+
+/**
+ * `user` with the display claims it lacks taken from `known`, when both are
+ * the same subject: an ID token (a refreshed one, or one from a provider that
+ * follows OIDC Core §5.4 strictly) may carry none of them, and the user's
+ * name must not disappear for that. Claims `user` has win.
+ */
+export function withKnownDisplayClaims(user: UserClaims, known: UserClaims | undefined): UserClaims {
+  if (!known || known.sub !== user.sub) return user;
+  const merged: { sub: string; name?: string; email?: string; picture?: string } = { ...user };
+  for (const key of ['name', 'email', 'picture'] as const) {
+    const value = known[key];
+    if (merged[key] === undefined && value !== undefined) merged[key] = value;
+  }
+  return merged;
+}

@@ -57,6 +57,21 @@ export class TokenSet {
     return this.#refreshToken;
   }
 
+  /** The same tokens with other display claims (from userinfo, OIDC Core §5.3): nothing else changes. */
+  withUser(user: UserClaims): TokenSet {
+    return new TokenSet({
+      accessToken: this.#accessToken,
+      idToken: this.#idToken,
+      refreshToken: this.#refreshToken,
+      user,
+      identity: this.identity,
+      expiresAt: this.expiresAt,
+      issuedAt: this.issuedAt,
+      tokenType: this.tokenType,
+      dpopKey: this.dpopKey,
+    });
+  }
+
   toJSON(): { user: UserClaims; expiresAt: number } {
     return { user: this.user, expiresAt: this.expiresAt };
   }

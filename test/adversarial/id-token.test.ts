@@ -113,9 +113,24 @@ describe('hostile provider: ID token', () => {
     });
   });
 
-  it('iat far in the past (one day ago, exp still in the future)', async () => {
+  // Issue 16 kind 2 changed this case (it was refused as clock_skew): a past iat is no error while exp
+  // is in the future (OIDC Core §3.1.3.7 item 10 leaves the window to the client). What stays refused:
+  // an expired exp (above, and with this iat below), iat or nbf ahead beyond the skew.
+  it('iat far in the past (one day ago, exp still in the future): accepted', async () => {
+    provider.reset();
+    provider.script = { idTokenClaims: (c) => ({ ...c, iat: now() - 86_400, exp: now() + 600 }) };
+    const client = hostileClient(provider);
+    try {
+      await signInFully(client, provider);
+    } finally {
+      client.auth.dispose();
+      provider.reset();
+    }
+  });
+
+  it('iat far in the past (one day ago) and exp expired beyond the skew', async () => {
     await expectRejectedSignIn(provider, {
-      script: { idTokenClaims: (c) => ({ ...c, iat: now() - 86_400, exp: now() + 600 }) },
+      script: { idTokenClaims: (c) => ({ ...c, iat: now() - 86_400, exp: now() - 360 }) },
       code: 'clock_skew',
       message: CLOCK_MESSAGE,
     });

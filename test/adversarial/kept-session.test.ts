@@ -133,7 +133,9 @@ describe('no secret through provider text', () => {
         sendJson(response, 400, { error: 'invalid_request', error_description: `bad request: state=${pushed.get('state')} nonce ${pushed.get('nonce')} challenge ${pushed.get('code_challenge')}` });
       },
     };
-    const client = hostileClient(provider);
+    // par "always": under "auto" this refusal (400 invalid_request) makes the sign-in fall back to the
+    // browser URL (issue 16 kind 1), and no message is shown at all.
+    const client = hostileClient(provider, { config: { par: 'always' } });
     try {
       await assert.rejects(client.auth.signIn(), (error: { code?: string }) => error.code === 'authorization_error');
       assert.ok(pushed, 'the request was pushed');

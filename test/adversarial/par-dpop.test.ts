@@ -137,13 +137,17 @@ describe('hostile provider: PAR and DPoP', () => {
     }
   });
 
-  for (const [what, handler, code] of [
-    ['an OAuth error', (res: Parameters<NonNullable<HostileScript['par']>>[1]) => sendJson(res, 400, { error: 'invalid_request', error_description: 'unknown parameter' }), 'authorization_error'],
-    ['HTTP 503', (res: Parameters<NonNullable<HostileScript['par']>>[1]) => sendJson(res, 503, { error: 'temporarily_unavailable' }), 'network_error'],
-    ['no answer (timeout)', () => undefined, 'network_error'],
+  // Issue 16 kind 1: under par "auto" a provider that does not require PAR and refuses the push with
+  // invalid_request / invalid_client / unauthorized_client gets the request in the browser URL instead
+  // (test/adversarial/field-round3.test.ts), so the OAuth error case runs under par "always", where a
+  // refusal still ends the attempt (it ran under the default "auto" before).
+  for (const [what, handler, code, par] of [
+    ['an OAuth error (par "always")', (res: Parameters<NonNullable<HostileScript['par']>>[1]) => sendJson(res, 400, { error: 'invalid_request', error_description: 'unknown parameter' }), 'authorization_error', 'always'],
+    ['HTTP 503', (res: Parameters<NonNullable<HostileScript['par']>>[1]) => sendJson(res, 503, { error: 'temporarily_unavailable' }), 'network_error', 'auto'],
+    ['no answer (timeout)', () => undefined, 'network_error', 'auto'],
   ] as const) {
     it(`the push answered with ${what}: ${code}, no browser, nothing stored, the next sign-in works`, async () => {
-      const client = await readyClient({ offer: BOTH, par: (_req, res) => handler(res) }, { httpTimeoutMs: 800 });
+      const client = await readyClient({ offer: BOTH, par: (_req, res) => handler(res) }, { httpTimeoutMs: 800, config: { par } });
       try {
         await assert.rejects(client.auth.signIn(), (error: { code?: string }) => error.code === code);
         assert.equal(client.opened.length, 0, 'the browser was not opened');

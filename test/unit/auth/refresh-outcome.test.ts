@@ -1,8 +1,11 @@
 /**
  * The one rule for a failed refresh (issue 9, kind 1): only an RFC 6749 §5.2
  * error response (400/401, a JSON body with `error`) whose code says the
- * grant or the client is dead ends a session. Table-tested over status ×
- * content type × body, and `Retry-After` (RFC 9110 §10.2.3) in its forms.
+ * grant or the client is dead ends a session. Issue 16 kind 6: the same shape
+ * of answer with `invalid_request`, `unsupported_grant_type` or
+ * `invalid_scope` refuses the refresh for good (no retry), without saying the
+ * grant is dead. Table-tested over status × content type × body, and
+ * `Retry-After` (RFC 9110 §10.2.3) in its forms.
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
@@ -17,14 +20,17 @@ const BODIES = [
   { name: 'invalid_client', body: '{"error":"invalid_client"}', dead: 'invalid_client' },
   { name: 'unauthorized_client', body: '{"error":"unauthorized_client"}', dead: 'unauthorized_client' },
   { name: 'too_many_requests', body: '{"error":"too_many_requests"}', dead: undefined },
-  { name: 'invalid_request', body: '{"error":"invalid_request"}', dead: undefined },
+  // Issue 16 kind 6: refused for good (was transient before).
+  { name: 'invalid_request', body: '{"error":"invalid_request"}', dead: undefined, refused: 'invalid_request' },
+  { name: 'unsupported_grant_type', body: '{"error":"unsupported_grant_type","error_description":"refresh_token grant disabled"}', dead: undefined, refused: 'unsupported_grant_type' },
+  { name: 'invalid_scope', body: '{"error":"invalid_scope"}', dead: undefined, refused: 'invalid_scope' },
   { name: 'plain "Too Many Requests"', body: 'Too Many Requests', dead: undefined },
   { name: 'captive portal HTML', body: '<html><head><title>Sign in to the network</title></head><body>captive portal: accept the terms to continue</body></html>', dead: undefined },
   { name: 'empty', body: '', dead: undefined },
   { name: 'truncated JSON', body: '{"error":"invalid_gr', dead: undefined },
   { name: 'a JSON array', body: '[]', dead: undefined },
   { name: 'a non-string error', body: '{"error":5}', dead: undefined },
-] as const;
+] as const satisfies ReadonlyArray<{ name: string; body: string; dead: string | undefined; refused?: string }>;
 
 function answer(status: number, contentType: string | undefined, body: string, extra: Record<string, string> = {}): Parameters<typeof classifyRefreshFailure>[0] {
   const headers = new Headers(extra);
@@ -33,33 +39,55 @@ function answer(status: number, contentType: string | undefined, body: string, e
 }
 
 /** Expected outcome by the issue's rule, written independently of the implementation. */
-function expected(status: number, contentType: string | undefined, dead: string | undefined): 'grant-dead' | 'transient' {
+function expected(status: number, contentType: string | undefined, dead: string | undefined, refused: string | undefined): 'grant-dead' | 'refused' | 'transient' {
   const json = contentType !== undefined && /^application\/(json|[a-z0-9.+-]+\+json)\s*(;|$)/i.test(contentType);
-  return (status === 400 || status === 401) && json && dead !== undefined ? 'grant-dead' : 'transient';
+  const oauthError = (status === 400 || status === 401) && json;
+  if (oauthError && dead !== undefined) return 'grant-dead';
+  if (oauthError && refused !== undefined) return 'refused';
+  return 'transient';
 }
 
 describe('classifyRefreshFailure: status × content type × body', () => {
   let cases = 0;
   for (const status of STATUSES) {
     for (const contentType of CONTENT_TYPES) {
-      it(`HTTP ${status}, ${contentType ?? 'no content type'}: grant-dead only for 400/401 + JSON + a dead code`, () => {
-        for (const { name, body, dead } of BODIES) {
+      it(`HTTP ${status}, ${contentType ?? 'no content type'}: grant-dead only for 400/401 + JSON + a dead code, refused only for 400/401 + JSON + a refusing code`, () => {
+        for (const entry of BODIES) {
+          const { name, body, dead } = entry;
+          const refused = 'refused' in entry ? entry.refused : undefined;
           cases += 1;
           const outcome = classifyRefreshFailure(answer(status, contentType, body), NOW);
-          const want = expected(status, contentType, dead);
+          const want = expected(status, contentType, dead, refused);
           assert.equal(outcome.kind, want, `HTTP ${status} ${contentType ?? '(none)'} body ${name}`);
           if (outcome.kind === 'grant-dead') assert.equal(outcome.error, dead, `the dead code is named (${name})`);
+          if (outcome.kind === 'refused') assert.equal(outcome.error, refused, `the refusing code is named (${name})`);
         }
       });
     }
   }
 
-  it('the table covered every combination, and grant-dead happened exactly where the rule says', () => {
+  it('the table covered every combination, and grant-dead and refused happened exactly where the rule says', () => {
     assert.equal(cases, STATUSES.length * CONTENT_TYPES.length * BODIES.length);
     let dead = 0;
-    for (const status of STATUSES) for (const contentType of CONTENT_TYPES) for (const { body } of BODIES) if (classifyRefreshFailure(answer(status, contentType, body), NOW).kind === 'grant-dead') dead += 1;
-    // 2 statuses × 3 JSON types × 3 dead codes.
+    let refused = 0;
+    for (const status of STATUSES) {
+      for (const contentType of CONTENT_TYPES) {
+        for (const { body } of BODIES) {
+          const kind = classifyRefreshFailure(answer(status, contentType, body), NOW).kind;
+          if (kind === 'grant-dead') dead += 1;
+          if (kind === 'refused') refused += 1;
+        }
+      }
+    }
+    // 2 statuses × 3 JSON types × 3 dead codes; the same for the 3 refusing codes.
     assert.equal(dead, 2 * 3 * 3);
+    assert.equal(refused, 2 * 3 * 3);
+  });
+
+  it('a refusal carries the provider\'s error_description as received, for the message (scrubbed there)', () => {
+    const outcome = classifyRefreshFailure(answer(400, 'application/json', '{"error":"invalid_request","error_description":"Token not found"}'), NOW);
+    assert.deepEqual(outcome, { kind: 'refused', error: 'invalid_request', description: 'Token not found' });
+    assert.deepEqual(classifyRefreshFailure(answer(401, 'application/json', '{"error":"invalid_scope","error_description":5}'), NOW), { kind: 'refused', error: 'invalid_scope' });
   });
 
   it('no answer at all (timeout, DNS, TLS, connection reset) is transient', () => {
