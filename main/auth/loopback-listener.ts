@@ -20,14 +20,20 @@ export type CallbackOutcome = { readonly accepted: true; readonly signedIn: bool
 export interface LoopbackLimits {
   /** Milliseconds from a connection's opening to the end of its request head; the connection is dropped after that. */
   readonly headersTimeoutMs: number;
-  /** Connections held open at once; the OS-level accept beyond that is closed at once. */
+  /**
+   * Connections held open at once. A new connection beyond that drops the
+   * oldest one that has not sent its request head yet, so idle sockets held
+   * by another local process cannot keep the browser's callback out (issue
+   * 17 F3); when every open connection is mid-request, the new one is dropped.
+   */
   readonly maxConnections: number;
 }
 
 /**
  * The browser sends one small GET on one or two connections (some browsers
  * open a spare one), so 10 s for a request head and 16 connections leave room
- * for it and none for a local process that holds sockets open.
+ * for it; a local process that holds sockets open loses its oldest idle one
+ * to each new connection, the browser's included.
  */
 export const DEFAULT_LOOPBACK_LIMITS: LoopbackLimits = Object.freeze({ headersTimeoutMs: 10_000, maxConnections: 16 });
 
@@ -58,11 +64,25 @@ export async function startLoopbackListener(
     },
   );
   server.keepAliveTimeout = 1_000;
-  // Beyond this, Node closes each new connection as soon as it is accepted.
-  server.maxConnections = maxConnections;
+  // Not server.maxConnections: Node would close each new connection beyond it, the browser's included.
+  const open = new Set<Socket>();
   // Our own timer per connection, from its opening to its request head: exact, and also for connections that send nothing.
+  // In opening order (a Map keeps insertion order): the first entry is the oldest connection still waiting for its head.
   const headTimers = new Map<Socket, { close(): void }>();
   server.on('connection', (socket: Socket) => {
+    if (open.size >= maxConnections) {
+      const oldestIdle = headTimers.keys().next();
+      if (oldestIdle.done) {
+        socket.destroy();
+        return;
+      }
+      oldestIdle.value.destroy();
+      headTimers.get(oldestIdle.value)?.close();
+      headTimers.delete(oldestIdle.value);
+      open.delete(oldestIdle.value);
+    }
+    open.add(socket);
+    socket.once('close', () => open.delete(socket));
     const timer = setTimeout(() => socket.destroy(), headersTimeoutMs);
     timer.unref();
     headTimers.set(socket, { close: () => clearTimeout(timer) });
@@ -80,7 +100,8 @@ export async function startLoopbackListener(
     }
     const outcome = await onCallback(url.href).catch((): CallbackOutcome => ({ accepted: false }));
     if (!outcome.accepted) {
-      sendPage(response, 400, 'This sign-in link is not valid', 'It does not belong to the sign-in in progress. Return to the app and try again.');
+      // Neutral: a forged or stale request must not talk the user out of the sign-in under way.
+      sendPage(response, 400, 'Nothing to do here', 'This page does not belong to a sign-in in progress and was ignored. If you are signing in, finish in the browser tab the app opened.');
       return;
     }
     finished = true;

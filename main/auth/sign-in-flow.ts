@@ -178,12 +178,18 @@ export function createSignInFlow(ctx: AuthContext, session: { establishNewGrant(
 
   /**
    * A callback that cannot complete a flow changes no flow and no token. The
-   * user hears of it unless already signed in: an injected or stale link must
-   * not disturb a working session.
+   * user hears of it only when nothing is under way: an injected or stale
+   * link must not disturb a working session, nor a sign-in waiting for its
+   * callback (a forged `GET /callback?state=…` on the loopback port or a
+   * custom-scheme link from any web page would otherwise put up an error
+   * whose "Try again" throws the real flow away); the real callback can
+   * still arrive.
    */
   function report(code: AuthErrorCode, message: string): void {
     log.warn(`redirect refused: ${code}`);
-    if (ctx.state.status !== 'signed-in') ctx.setState({ status: 'error', error: { code, message } });
+    const status = ctx.state.status;
+    if (status === 'signed-in' || flow !== undefined || status === 'signing-in') return;
+    ctx.setState({ status: 'error', error: { code, message } });
   }
 
   async function processRedirect(url: string, fromListener: boolean): Promise<boolean> {

@@ -144,8 +144,41 @@ export interface RejectionCase {
   readonly afterRedirect?: (provider: HostileProvider, elapsedMs: number) => void | Promise<void>;
   /** Extra checks right after the rejection, before the follow-up sign-in. */
   readonly afterRejection?: (provider: HostileProvider, client: HostileClient, callback: string) => void | Promise<void>;
-  /** True when the callback must leave the flow pending (it did not carry the flow's state). */
+  /**
+   * True when the callback does not match the waiting flow (it did not carry
+   * the flow's state, or could not be parsed): it is logged with `code` and
+   * ignored, the signing-in screen stays (issue 17 F4), and the flow's own
+   * callback still signs in.
+   */
   readonly flowKept?: boolean;
+}
+
+/**
+ * A callback that does not match the waiting flow: logged with its code, and
+ * nothing else happens. No state is emitted (the signing-in screen stays), no
+ * request is sent, nothing from it is kept; the flow's own callback then signs in.
+ */
+async function expectIgnoredWhileFlowWaits(
+  provider: HostileProvider,
+  client: HostileClient,
+  scenario: RejectionCase,
+  seen: { authorization: AuthorizationRequest; statesBefore: number; elapsedMs: number },
+): Promise<RejectionOutcome> {
+  assert.deepEqual(client.states.slice(seen.statesBefore), [], 'no state emitted: the signing-in screen stays');
+  assert.equal(client.auth.getSession().status, 'signing-in');
+  assert.ok(client.logs.includes(`warn: redirect refused: ${scenario.code}`), `the refusal is logged with its code (${scenario.code})`);
+  assert.equal(provider.count('/token'), scenario.tokenRequests ?? 0, 'token requests sent for this callback');
+  // The waiting flow's verifier and nonce are in the vault on purpose (a cold start finishes it); codes never are.
+  const rejectedSecrets = provider.secrets().filter((s) => !provider.verifiers().includes(s) && !provider.nonces().includes(s));
+  await assertNothingLeaked(client, rejectedSecrets);
+  await client.vault.completed('set', (key) => key.startsWith('pending-flow:'), 'the pending flow written to the vault');
+  // The flow survived: its genuine callback signs in.
+  provider.resetRequests();
+  assert.equal(await client.auth.handleRedirect(seen.authorization.callback), true);
+  assert.equal(client.auth.getSession().status, 'signed-in', `the flow's own callback signs in (state is ${JSON.stringify(client.auth.getSession())})`);
+  assert.equal(provider.exchanges.length, 1);
+  await client.auth.signOut();
+  return { client, error: { code: scenario.code, message: '' }, elapsedMs: seen.elapsedMs, rejectedSecrets };
 }
 
 export interface RejectionOutcome {
@@ -178,10 +211,12 @@ export async function expectRejectedSignIn(provider: HostileProvider, scenario: 
     const callback = scenario.callback ? scenario.callback(authorization, authorizeUrl, provider) : authorization.callback;
     provider.resetRequests();
     const beforeCallback = client.vault.calls.length;
+    const statesBefore = client.states.length;
     const started = performance.now();
     assert.equal(await client.auth.handleRedirect(callback), true, 'the callback is recognised as ours');
     const elapsedMs = performance.now() - started;
     await scenario.afterRedirect?.(provider, elapsedMs);
+    if (scenario.flowKept) return await expectIgnoredWhileFlowWaits(provider, client, scenario, { authorization, statesBefore, elapsedMs });
 
     const session = client.auth.getSession();
     assert.equal(session.status, 'error', `the sign-in ends in an error state (state is ${JSON.stringify(session)})`);

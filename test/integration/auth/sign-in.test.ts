@@ -122,10 +122,11 @@ describe('sign-in through the system browser (custom scheme)', () => {
 
     const staleCallback = await harness.browser.signIn(first, { redirectPrefix: 'com.example.desktop:' });
     harness.provider.resetRequests();
+    const emitted = service.states.length;
     assert.equal(await service.auth.handleRedirect(staleCallback), true);
-    const refused = service.auth.getSession();
-    assert.equal(refused.status, 'error');
-    assert.equal(refused.status === 'error' && refused.error.code, 'state_mismatch');
+    // Issue 17 F4: the stale callback is refused without a word to the user; the second flow still waits.
+    assert.equal(service.auth.getSession().status, 'signing-in');
+    assert.equal(service.states.length, emitted, 'no state emitted: the signing-in screen stays');
     assert.equal(harness.provider.requests.length, 0, 'a dead flow\'s code is not exchanged');
 
     const callback = await harness.browser.signIn(second, { redirectPrefix: 'com.example.desktop:' });

@@ -80,7 +80,7 @@ describe('loopback listener limits', () => {
     }
   });
 
-  it('accepts at most maxConnections at once and drops the next one', async () => {
+  it('holds at most maxConnections at once: a new connection drops the oldest idle one, and is served (issue 17 F3)', async () => {
     // A long header timeout, so only the connection cap can close anything here.
     const listener = await startLoopbackListener(BASE, neverCalled, { headersTimeoutMs: 60_000, maxConnections: 4 });
     const sockets: Socket[] = [];
@@ -93,26 +93,36 @@ describe('loopback listener limits', () => {
       }
       const closedEarly: number[] = [];
       sockets.forEach((socket, index) => socket.once('close', () => closedEarly.push(index)));
-      // The OS accepts connections in order, so the listener has taken the first four before this one.
+      // The OS accepts connections in order, so the listener holds the first four before this one.
       const extra = await open(port);
       extra.on('error', () => undefined);
       sockets.push(extra);
-      await closed(extra, 8_000, 'the connection over the cap');
-      assert.deepEqual(closedEarly, [], 'the connections within the cap stay open');
-
-      // Once one of them goes, a new request is served again.
-      const first = sockets[0];
-      assert.ok(first);
-      first.destroy();
-      await closed(first, 8_000, 'the first connection');
-      // The listener learns of the closed connection asynchronously: retry the request until it is answered, bounded.
-      let answer = '';
-      for (let attempt = 0; attempt < 50 && answer === ''; attempt++) {
-        answer = await exchange(port, 'GET /elsewhere HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n');
-      }
-      assert.match(answer, /^HTTP\/1\.1 404 /);
+      await closed(sockets[0] as Socket, 8_000, 'the oldest idle connection');
+      assert.deepEqual(closedEarly, [0], 'only the oldest idle connection was dropped');
+      extra.write('GET /elsewhere HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n');
+      const chunks: Buffer[] = [];
+      extra.on('data', (chunk: Buffer) => chunks.push(chunk));
+      await closed(extra, 10_000, 'the new connection, answered');
+      assert.match(Buffer.concat(chunks).toString('latin1'), /^HTTP\/1\.1 404 /, 'the new connection is served');
     } finally {
       for (const socket of sockets) socket.destroy();
+      await listener.close();
+    }
+  });
+
+  it('50 idle connections cannot keep a request out: the newest connection is always served', async () => {
+    const listener = await startLoopbackListener(BASE, neverCalled, { headersTimeoutMs: 60_000 });
+    const idle: Socket[] = [];
+    try {
+      const port = Number(listener.redirectUri.port);
+      for (let i = 0; i < 50; i++) {
+        const socket = await open(port);
+        socket.on('error', () => undefined);
+        idle.push(socket);
+      }
+      assert.match(await exchange(port, 'GET /elsewhere HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n'), /^HTTP\/1\.1 404 /);
+    } finally {
+      for (const socket of idle) socket.destroy();
       await listener.close();
     }
   });
