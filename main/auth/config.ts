@@ -117,7 +117,7 @@ export function validateConfig(raw: RawConfig): AuthConfig {
 
   const redirectUri = raw['redirectUri'];
   if (typeof redirectUri !== 'string' || redirectUri.trim() === '') {
-    problem('redirectUri', 'is missing. Use a reverse-DNS custom scheme like "com.example.desktop:/callback", or "http://127.0.0.1/callback" for loopback mode.');
+    problem('redirectUri', 'is missing. Use a reverse-DNS custom scheme like "com.yourcompany.yourapp:/callback" (the app\'s own scheme), or "http://127.0.0.1/callback" for loopback mode.');
   } else {
     const text = redirectUriProblem(redirectUri);
     if (text) problem('redirectUri', text);
@@ -224,7 +224,7 @@ function redirectUriProblem(value: string): string | undefined {
   if (!url) return `"${value}" is not an absolute URI.`;
   if (url.hash !== '' || url.search !== '') return `"${value}" must not contain a query or fragment.`;
   if (url.protocol === 'https:') {
-    return `"${value}": https redirects (claimed links) are not supported. Use a custom scheme like "com.example.desktop:/callback" or "http://127.0.0.1/callback".`;
+    return `"${value}": https redirects (claimed links) are not supported. Use a custom scheme like "com.yourcompany.yourapp:/callback" or "http://127.0.0.1/callback".`;
   }
   if (url.protocol === 'http:') {
     // RFC 8252 §8.3: the literal loopback IP, not "localhost", which a local resolver or firewall may redirect.
@@ -237,7 +237,7 @@ function redirectUriProblem(value: string): string | undefined {
   const scheme = url.protocol.slice(0, -1);
   // RFC 8252 §7.1: a private-use scheme based on a domain name the app's owner controls.
   if (!scheme.includes('.')) {
-    return `the scheme "${scheme}" is not reverse-DNS. Use a scheme with a dot based on a domain you control, e.g. "com.example.desktop:/callback" (RFC 8252 §7.1).`;
+    return `the scheme "${scheme}" is not reverse-DNS. Use a scheme with a dot based on a domain you control, e.g. "com.yourcompany.yourapp:/callback" (RFC 8252 §7.1).`;
   }
   if (url.host !== '' || !url.pathname.startsWith('/')) {
     return `"${value}" should have the form "${scheme}:/callback" (one slash, no host).`;

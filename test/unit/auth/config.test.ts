@@ -52,7 +52,7 @@ describe('validateConfig', () => {
   });
 
   it('refuses a redirect scheme that is not reverse-DNS', () => {
-    assert.match(problemsOf({ ...valid, redirectUri: 'myapp:/callback' }), /redirectUri: the scheme "myapp" is not reverse-DNS.*com\.example\.desktop:\/callback/);
+    assert.match(problemsOf({ ...valid, redirectUri: 'myapp:/callback' }), /redirectUri: the scheme "myapp" is not reverse-DNS.*com\.yourcompany\.yourapp:\/callback/);
   });
 
   it('refuses a loopback redirect on "localhost" (RFC 8252 §8.3)', () => {
