@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { parseConfigText } from './config-file-text';
 import { AuthError } from './errors';
 import { FEATURE_SETTINGS, isFeatureSetting, type FeatureSetting } from './feature-setting';
 
@@ -300,9 +301,10 @@ export async function loadConfig(options: {
     if (text !== undefined) {
       let parsed: unknown;
       try {
-        parsed = JSON.parse(text);
+        parsed = parseConfigText(text);
       } catch (error) {
-        throw new AuthError('config_invalid', `The configuration file ${options.file} is not valid JSON: ${(error as Error).message}`);
+        // Position only: the parser's own message quotes the file, which may hold a secret.
+        throw new AuthError('config_invalid', `The configuration file ${options.file} is not valid JSON: ${(error as Error).message}.`);
       }
       if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
         throw new AuthError('config_invalid', `The configuration file ${options.file} must hold a JSON object.`);
