@@ -1,5 +1,6 @@
 import * as oidc from 'openid-client';
 import type { AuthContext } from './auth-context';
+import { checkAccessTokenHash } from './at-hash';
 import { DpopKey } from './dpop-key';
 import { AuthError } from './errors';
 import { checkIdTokenClaims, checkRefreshedIdToken, identityOf, type IdentityClaims } from './id-token-checks';
@@ -351,6 +352,7 @@ export function createSessionRefresh(ctx: AuthContext, hooks: SessionHooks = {})
         checkIdTokenClaims(claims, ctx.now(), config.clientId);
         if (identity) checkRefreshedIdToken(claims, identity);
         else if (claims.sub !== user.sub) throw new AuthError('identity_unverified', 'The provider returned an ID token for a different user; the session was ended.');
+        checkAccessTokenHash(response.id_token, claims.at_hash, response.access_token);
       }
       // A refreshed ID token may lack the display claims the session has (userinfo gave them, OIDC Core §5.4).
       const tokens = tokenSetFrom(response, claims ? withKnownDisplayClaims(toUserClaims(claims), user) : user, identity ?? (claims ? identityOf(claims) : undefined), { refreshToken, idToken: previousIdToken }, ctx.now(), { dpopKey, log });

@@ -4,6 +4,7 @@ import type { AuthContext } from './auth-context';
 import { DpopKey } from './dpop-key';
 import { decideDpop } from './dpop-policy';
 import { AuthError, type AuthErrorCode } from './errors';
+import { checkAccessTokenHash } from './at-hash';
 import { checkIdTokenClaims, identityOf } from './id-token-checks';
 import { startLoopbackListener, type CallbackOutcome, type LoopbackListener } from './loopback-listener';
 import { setLongTimeout, type LongTimer } from './long-timer';
@@ -327,6 +328,7 @@ export function createSignInFlow(ctx: AuthContext, session: { establishNewGrant(
     const claims = response.claims();
     if (!claims) throw new AuthError('identity_unverified', 'The provider did not return an ID token.');
     checkIdTokenClaims(claims, ctx.now(), config.clientId);
+    checkAccessTokenHash(response.id_token, claims.at_hash, response.access_token);
     return tokenSetFrom(response, toUserClaims(claims), identityOf(claims), {}, ctx.now(), { dpopKey, log });
   }
 
