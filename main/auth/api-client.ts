@@ -10,15 +10,31 @@ const MAX_API_TEXT = 256 * 1024;
  * True when `target` lies under one of the allowed base URLs: same origin,
  * and a path that continues the base path at a segment boundary. Parsed with
  * URL, never compared as strings, so `https://api.example.com.evil` and
- * `https://api.example.com/v1/../admin` do not pass.
+ * `https://api.example.com/v1/../admin` do not pass; nor does a path with
+ * an encoded separator or dot segment (`/v1/%2F..%2Fadmin`), which URL keeps
+ * as it is and a server may decode after this check.
  */
 export function isAllowedApiUrl(target: URL, allowed: readonly string[]): boolean {
   if (target.username !== '' || target.password !== '') return false;
+  if (!plainSegments(target.pathname)) return false;
   return allowed.some((entry) => {
     const base = new URL(entry);
     if (base.origin !== target.origin) return false;
     const prefix = base.pathname.endsWith('/') ? base.pathname : `${base.pathname}/`;
     return target.pathname === base.pathname || target.pathname.startsWith(prefix);
+  });
+}
+
+/** False when a path segment is badly percent-encoded, or decodes to `.`, `..` or something holding `/` or `\\`. */
+function plainSegments(pathname: string): boolean {
+  return pathname.split('/').every((segment) => {
+    let decoded: string;
+    try {
+      decoded = decodeURIComponent(segment);
+    } catch {
+      return false;
+    }
+    return decoded !== '.' && decoded !== '..' && !/[/\\]/.test(decoded);
   });
 }
 

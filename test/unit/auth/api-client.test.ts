@@ -17,6 +17,13 @@ describe('isAllowedApiUrl', () => {
     'https://user:pw@api.example.com/v1/me',
     'http://127.0.0.1:8081/api/items',
     'http://127.0.0.1:8080/apix',
+    // Issue 17: encoded separators and dot segments a server may decode after the check (the shell refuses them first; so does the core).
+    'https://api.example.com/v1/%2F..%2Fadmin',
+    'https://api.example.com/v1/%2f..%2fadmin',
+    'https://api.example.com/v1/..%2Fadmin',
+    'https://api.example.com/v1/%5C..%5Cadmin',
+    'https://api.example.com/v1/a%2Fb',
+    'https://api.example.com/v1/%zz',
   ]) {
     it(`refuses ${url}`, () => assert.equal(isAllowedApiUrl(new URL(url), allowed), false));
   }
