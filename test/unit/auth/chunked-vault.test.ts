@@ -84,6 +84,32 @@ describe('withChunking', () => {
     assert.equal(await vault.get('k'), null);
   });
 
+  it('issue 17: delete also removes a planted piece after the last one the head names', async () => {
+    const base = inspectableVault();
+    const vault = withChunking(base, MAX);
+    await vault.set('k', big(500));
+    const head = base.items().get('k') ?? '';
+    const [id, count] = head.replace(/^vault-chunks:v1:/, '').split(':');
+    await base.set(`k#chunk:${id}:${count}`, 'planted');
+    await base.set(`k#chunk:${id}:${Number(count) + 1}`, 'planted');
+    assert.equal(await vault.delete('k'), true);
+    assert.deepEqual([...base.items().keys()], [], 'nothing of the record is left');
+  });
+
+  it('issue 17: with a vault that lists its items, delete and replace remove pieces no head names (orphans of an interrupted write)', async () => {
+    const base = inspectableVault();
+    const listing = { ...base, keys: async () => [...base.items().keys()] };
+    const vault = withChunking(listing, MAX);
+    await vault.set('k', big(500));
+    await base.set('k#chunk:orphan:0', 'left by a crash');
+    await base.set('kx', 'another record');
+    await vault.set('k', big(300));
+    assert.deepEqual([...base.items().keys()].filter((key) => key.includes('orphan')), [], 'a replace drops the orphan');
+    await base.set('k#chunk:orphan:1', 'left by a crash');
+    assert.equal(await vault.delete('k'), true);
+    assert.deepEqual([...base.items().keys()], ['kx'], 'only the other record is left');
+  });
+
   it('refuses a limit too small for its own head item', () => {
     assert.throws(() => withChunking(createMemoryVault(), 64), RangeError);
   });
