@@ -83,6 +83,9 @@ export function createResourceCalls(ctx: AuthContext, session: SessionRefresh): 
         renewed = await renewal;
       }
       if (!renewed) {
+        // The provider refused to renew this session for good (it ends when its access token expires).
+        const refused = session.renewalRefused();
+        if (ctx.tokens && refused) throw new AuthError('token_rejected', refused.message);
         // A session still here was not ended: the refresh failed for now, or the provider asked us to wait.
         if (ctx.tokens) throw new AuthError('token_request_failed', 'Your access could not be renewed just now: the provider could not be reached or asked the app to wait. The app keeps trying; try again shortly.');
         throw new AuthError('session_ended', 'Your session ended; please sign in again.');

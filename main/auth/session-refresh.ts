@@ -39,6 +39,8 @@ export interface SessionRefresh {
    * for another subject or when no session is signed in.
    */
   adoptDisplayClaims(user: UserClaims): void;
+  /** Why the provider refused to renew the current session for good, while its access token lasts; undefined otherwise. */
+  renewalRefused(): SessionError | undefined;
 }
 
 /** What the rest of the core hears from the session. */
@@ -456,5 +458,6 @@ export function createSessionRefresh(ctx: AuthContext, hooks: SessionHooks = {})
     resume,
     stopRefreshing,
     adoptDisplayClaims,
+    renewalRefused: () => (refusal && refusal.tokens === ctx.tokens ? refusal.reason : undefined),
   };
 }

@@ -599,6 +599,28 @@ describe('issue 16 kind 6: a refresh refused for good with something other than 
     }
   });
 
+  it('mid-session, userinfo answers 401 and the refresh is refused with invalid_request: the call says the session could not be renewed (not "offline"), one refresh request however many calls, still signed in while the access token lasts', async () => {
+    provider.reset();
+    const client = hostileClient(provider);
+    try {
+      await signInFully(client, provider);
+      provider.resetRequests();
+      provider.script = { token: REFUSED[0]![1], userinfoRaw: answerWith(401, { 'www-authenticate': 'Bearer error="invalid_token"' }, '') };
+      for (let call = 0; call < 2; call += 1) {
+        await assert.rejects(client.auth.getUserInfo(), (error: { code?: string; message?: string }) => {
+          assert.equal(error.code, 'token_rejected', `call ${call}: ${error.message}`);
+          assert.match(error.message ?? '', /could not be renewed/);
+          assert.match(error.message ?? '', /invalid_request/);
+          return true;
+        });
+      }
+      assert.equal(refreshRequests(provider), 1, 'the refused refresh is not asked again');
+      assert.equal(client.auth.getSession().status, 'signed-in');
+    } finally {
+      client.auth.dispose();
+    }
+  });
+
   it('a refusal whose description echoes the refresh token: the message and the log hold none of it', async () => {
     provider.reset();
     const stored = await storedSession(provider);
