@@ -100,7 +100,10 @@ export function provisionalMetadata(stored: Readonly<Record<string, unknown>> & 
   const server = stored as unknown as oidc.ServerMetadata;
   checkEndpoints(server, new URL(stored.issuer));
   const metadata: ProviderMetadata = { server, jwks: undefined, jwksPending: undefined };
-  void refreshJwks(metadata, deps).catch(() => undefined);
+  // After the refresh request this metadata is made for has left (it is the one the user waits
+  // for; the keys are needed only once its answer is in), yet claimed at once, so anything that
+  // needs the keys meanwhile joins this request.
+  void refreshJwks(metadata, deps, true).catch(() => undefined);
   return metadata;
 }
 
@@ -176,10 +179,14 @@ export async function keysReady(metadata: ProviderMetadata, deps: MetadataDeps):
   if (!metadata.jwks) return refreshJwks(metadata, deps);
 }
 
-/** Fetches the provider's JWKS now (joining a fetch already under way) and keeps it on the metadata. */
-export function refreshJwks(metadata: ProviderMetadata, deps: MetadataDeps): Promise<void> {
+/**
+ * Fetches the provider's JWKS now (joining a fetch already under way) and keeps it on the metadata.
+ * @param yieldFirst send the request on the next turn of the event loop, after what the caller sends in this one.
+ */
+export function refreshJwks(metadata: ProviderMetadata, deps: MetadataDeps, yieldFirst = false): Promise<void> {
   if (metadata.jwksPending) return metadata.jwksPending;
-  const pending = fetchJwks(metadata, deps).finally(() => {
+  const start = yieldFirst ? new Promise<void>((resolve) => setImmediate(resolve)).then(() => fetchJwks(metadata, deps)) : fetchJwks(metadata, deps);
+  const pending = start.finally(() => {
     metadata.jwksPending = undefined;
   });
   metadata.jwksPending = pending;
