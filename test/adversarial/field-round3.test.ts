@@ -126,6 +126,22 @@ describe('issue 16 kind 1: PAR advertised, then refused for a public client', ()
     });
   }
 
+  it('par auto with DPoP, the Keycloak < 23 answer: the fallback URL carries dpop_jkt, the code is bound to the key and redeemed with its proof', async () => {
+    provider.reset();
+    provider.script = { offer: { par: true, dpopAlgs: ['ES256'] }, par: KEYCLOAK_22 };
+    const client = hostileClient(provider);
+    try {
+      const { authorizeUrl, authorization } = await beginSignIn(client, provider);
+      assert.equal(authorization.pushed, false);
+      assert.ok(new URL(authorizeUrl).searchParams.get('dpop_jkt'), 'dpop_jkt in the browser URL (RFC 9449 §10)');
+      assert.equal(await client.auth.handleRedirect(authorization.callback), true);
+      assert.equal(client.auth.getSession().status, 'signed-in', JSON.stringify(client.auth.getSession()));
+      assert.equal(provider.exchanges.at(-1)?.dpopJkt, authorization.dpopJkt, 'the exchange carried a proof of the bound key');
+    } finally {
+      client.auth.dispose();
+    }
+  });
+
   for (const [name, par, code] of [
     ['HTTP 503 with an OAuth body', (_q, res) => sendJson(res, 503, { error: 'invalid_request' }), 'network_error'],
     ['HTTP 500 HTML', answerWith(500, { 'content-type': 'text/html' }, '<html>oops</html>'), 'network_error'],
