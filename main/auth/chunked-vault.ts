@@ -19,39 +19,24 @@ interface Head {
   readonly digest: string;
 }
 
-/** A vault that can also list the keys it holds (the OS keychain can): pieces no head names can then be found. */
-export interface ListingVault extends SecretVault {
-  /** Undefined when this vault cannot list after all. */
-  keys?(): Promise<string[] | undefined>;
-}
-
 /** More pieces than any head may name (parseHead): the bound of the sweep past a head's last piece. */
 const MAX_PIECES = 64;
 
-export function withChunking(base: ListingVault, maxItemBytes = DEFAULT_MAX_ITEM_BYTES): SecretVault {
+export function withChunking(base: SecretVault, maxItemBytes = DEFAULT_MAX_ITEM_BYTES): SecretVault {
   // The head (prefix, id, count, SHA-256) is under 100 bytes: every item, the head included, must fit.
   if (!(maxItemBytes >= 128)) throw new RangeError('withChunking: maxItemBytes must be at least 128');
   const chunkKey = (key: string, id: string, index: number): string => `${key}#chunk:${id}:${index}`;
 
   /**
-   * Deletes the pieces of `head`, and any other piece of `key` but those of
-   * `keep`: one planted after the last piece a head names, or the pieces of
-   * a write interrupted before its head (issue 17). With a listing vault every
-   * such piece is found; without one, the sweep goes on past the head's
-   * count until a piece is missing.
+   * Deletes the pieces of `head`, and any piece planted after the last one it
+   * names (issue 17): the sweep goes on past its count until a piece is
+   * missing. Not by listing the keychain: keytar's findCredentials reads
+   * every secret of the service, and on a locked collection the native
+   * module fails on the missing value instead of rejecting.
    */
-  async function dropChunks(key: string, head: Head | undefined, keep?: Head): Promise<void> {
-    if (head) for (let index = 0; index < head.count; index += 1) await base.delete(chunkKey(key, head.id, index));
-    const listed = await base.keys?.();
-    if (listed) {
-      const prefix = `${key}#chunk:`;
-      const kept = keep ? `${prefix}${keep.id}:` : undefined;
-      for (const item of listed) {
-        if (item.startsWith(prefix) && (kept === undefined || !item.startsWith(kept))) await base.delete(item);
-      }
-      return;
-    }
+  async function dropChunks(key: string, head: Head | undefined): Promise<void> {
     if (!head) return;
+    for (let index = 0; index < head.count; index += 1) await base.delete(chunkKey(key, head.id, index));
     for (let index = head.count; index < MAX_PIECES; index += 1) {
       if (!(await base.delete(chunkKey(key, head.id, index)))) break;
     }
@@ -74,19 +59,15 @@ export function withChunking(base: ListingVault, maxItemBytes = DEFAULT_MAX_ITEM
     },
     async set(key, value) {
       const previous = parseHead(await base.get(key));
-      let written: Head | undefined;
       if (Buffer.byteLength(value, 'utf8') <= maxItemBytes && !value.startsWith(HEAD_PREFIX)) {
         await base.set(key, value);
       } else {
         const id = randomBytes(6).toString('base64url');
         const parts = splitUtf8(value, maxItemBytes);
         for (const [index, part] of parts.entries()) await base.set(chunkKey(key, id, index), part);
-        const digest = digestOf(value);
-        await base.set(key, `${HEAD_PREFIX}${id}:${parts.length}:${digest}`);
-        written = { id, count: parts.length, digest };
+        await base.set(key, `${HEAD_PREFIX}${id}:${parts.length}:${digestOf(value)}`);
       }
-      // A small value replacing a small one had no pieces before and has none now: no sweep, no listing.
-      if (previous || written) await dropChunks(key, previous, written);
+      await dropChunks(key, previous);
     },
     async delete(key) {
       const head = parseHead(await base.get(key));

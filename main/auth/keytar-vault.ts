@@ -10,8 +10,6 @@ export interface KeytarLike {
   getPassword(service: string, account: string): Promise<string | null>;
   setPassword(service: string, account: string, password: string): Promise<void>;
   deletePassword(service: string, account: string): Promise<boolean>;
-  /** Every item of `service` (keytar ≥ 4): lets the vault find pieces of a record no head names. */
-  findCredentials?(service: string): Promise<Array<{ account: string; password: string }>>;
 }
 
 export interface KeytarVaultOptions {
@@ -200,7 +198,6 @@ export function createKeytarVault(serviceName: string, options: KeytarVaultOptio
     get: (key) => run(async (k) => (await k.getPassword(serviceName, key)) ?? null),
     set: (key, value) => run((k) => k.setPassword(serviceName, key, value)),
     delete: (key) => run(async (k) => (await k.deletePassword(serviceName, key)) === true),
-    keys: () => run(async (k) => (k.findCredentials ? (await k.findCredentials(serviceName)).map((item) => item.account) : undefined)),
   });
 
   return {

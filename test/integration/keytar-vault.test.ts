@@ -68,7 +68,7 @@ describe('keytar vault (real keychain): values larger than a Windows credential'
     assert.deepEqual(await keytar.findCredentials(service), []);
   });
 
-  it('issue 17: chunk items of the record that its head does not name (planted, or left by a crash between writes) are removed with it', async () => {
+  it('issue 17: a chunk item planted after the last one the record\'s head names is removed with it', async () => {
     await probeKeychain();
     const keytar = (await import('keytar')).default;
     const service = `${SERVICE_PREFIX}.planted-${randomUUID().slice(0, 8)}`;
@@ -76,9 +76,9 @@ describe('keytar vault (real keychain): values larger than a Windows credential'
     await vault.set('session', 'rt-'.padEnd(5_000, 'Zx9-_'));
     const head = (await keytar.getPassword(service, 'session')) ?? '';
     const [id, count] = head.replace(/^vault-chunks:v1:/, '').split(':');
-    // One more piece under the record's own id, and one under an id no head names.
+    // Two more pieces under the record's own id, after the last one its head names.
     await keytar.setPassword(service, `session#chunk:${id}:${count}`, 'planted-next');
-    await keytar.setPassword(service, 'session#chunk:orphan:0', 'planted-orphan');
+    await keytar.setPassword(service, `session#chunk:${id}:${Number(count) + 1}`, 'planted-after');
     await keytar.setPassword(service, 'other', 'unrelated');
     assert.equal(await vault.delete('session'), true);
     assert.deepEqual((await keytar.findCredentials(service)).map((item) => item.account), ['other'], 'only the unrelated item is left');
