@@ -5,7 +5,15 @@ import type { BrowserWindowConstructorOptions } from 'electron';
  * spelled out, even where it is Electron's default, so a reader (and a test,
  * and Electronegativity) sees the choice.
  */
-export function mainWindowOptions(preload: string, title: string): BrowserWindowConstructorOptions {
+/**
+ * The page's background (renderer/styles.css `--bg`) per colour scheme: the
+ * window is painted with it before the first frame, so it never flashes.
+ * Opaque on purpose: an alpha colour without `transparent: true` is drawn
+ * black.
+ */
+export const WINDOW_BACKGROUND = Object.freeze({ light: '#f6f7f9', dark: '#15181c' });
+
+export function mainWindowOptions(preload: string, title: string, colorScheme: keyof typeof WINDOW_BACKGROUND = 'light'): BrowserWindowConstructorOptions {
   return {
     width: 520,
     height: 680,
@@ -13,7 +21,7 @@ export function mainWindowOptions(preload: string, title: string): BrowserWindow
     minHeight: 480,
     title,
     show: false,
-    backgroundColor: '#00000000',
+    backgroundColor: WINDOW_BACKGROUND[colorScheme],
     autoHideMenuBar: true,
     webPreferences: {
       preload,

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { mainWindowOptions } from '../../../main/shell/window-options';
+import { readFileSync } from 'node:fs';
+import { mainWindowOptions, WINDOW_BACKGROUND } from '../../../main/shell/window-options';
 
 describe('mainWindowOptions', () => {
   it('isolates and sandboxes the renderer', () => {
@@ -21,5 +22,15 @@ describe('mainWindowOptions', () => {
 
   it('starts hidden (shown on ready-to-show)', () => {
     assert.equal(mainWindowOptions('/p', 't').show, false);
+  });
+
+  // Issue 15: '#00000000' without `transparent` is drawn black before the page paints.
+  it("paints the page's own opaque background for each colour scheme, so the window never flashes black", () => {
+    const css = readFileSync(new URL('../../../renderer/styles.css', import.meta.url), 'utf8');
+    const [light, dark] = [...css.matchAll(/--bg:\s*(#[0-9a-fA-F]{6})\s*;/g)].map((match) => match[1]?.toLowerCase());
+    assert.deepEqual(WINDOW_BACKGROUND, { light, dark }, 'the same colours as renderer/styles.css --bg (light, then dark)');
+    assert.equal(mainWindowOptions('/p', 't').backgroundColor, light);
+    assert.equal(mainWindowOptions('/p', 't', 'dark').backgroundColor, dark);
+    assert.match(String(mainWindowOptions('/p', 't', 'dark').backgroundColor), /^#[0-9a-f]{6}$/, 'no alpha');
   });
 });
