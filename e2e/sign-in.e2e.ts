@@ -23,6 +23,7 @@ import { fileURLToPath } from 'node:url';
 import { _electron as electron, type ElectronApplication, type Page } from 'playwright';
 import { startDevProvider, type DevProvider } from '../main/dev-provider/dev-provider';
 import { launchSystemBrowser, type SystemBrowser } from '../test/support/system-browser';
+import { APP_IDENTITY } from '../main/app-identity';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const electronPath = process.env['E2E_ELECTRON_PATH'];
@@ -52,7 +53,7 @@ describe('the app, end to end (Electron)', { timeout: 180_000 }, () => {
       ...env,
       OIDC_ISSUER: provider.issuer,
       OIDC_CLIENT_ID: provider.clientId,
-      OIDC_REDIRECT_URI: 'com.example.desktop:/callback',
+      OIDC_REDIRECT_URI: APP_IDENTITY.defaultRedirectUri,
       // Linux: app.getPath('appData') follows it, so nothing lands in the developer's ~/.config.
       XDG_CONFIG_HOME: configHome,
       ELECTRON_ENABLE_LOGGING: '1',
@@ -132,7 +133,7 @@ describe('the app, end to end (Electron)', { timeout: 180_000 }, () => {
 
     const authorizeUrl = await nextOpened(running, 0);
     assert.ok(authorizeUrl.startsWith(`${provider.issuer}/`), 'the app opened the provider');
-    const callback = await systemBrowser.signIn(authorizeUrl, { redirectPrefix: 'com.example.desktop:' });
+    const callback = await systemBrowser.signIn(authorizeUrl, { redirectPrefix: `${APP_IDENTITY.urlScheme}:` });
     const code = new URL(callback).searchParams.get('code');
     if (code) secrets.push(code);
 

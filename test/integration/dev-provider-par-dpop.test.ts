@@ -11,8 +11,9 @@ import { DpopKey } from '../../main/auth/dpop-key';
 import { startDevProvider, type DevProvider, type DevProviderOptions } from '../../main/dev-provider/dev-provider';
 import { assertSecretEqual } from '../support/secret-assert';
 import { launchSystemBrowser, type SystemBrowser } from '../support/system-browser';
+import { APP_IDENTITY } from '../../main/app-identity';
 
-const REDIRECT = 'com.example.desktop:/callback';
+const REDIRECT = APP_IDENTITY.defaultRedirectUri;
 const SCOPE = 'openid profile email offline_access';
 
 interface Env {
@@ -63,7 +64,7 @@ async function signIn(env: Env, options: { par: boolean; dpop: DpopKey | undefin
   const url = options.par ? await oidc.buildAuthorizationUrlWithPAR(env.config, params, handle ? { DPoP: handle } : undefined) : oidc.buildAuthorizationUrl(env.config, params);
   if (options.par) assert.deepEqual([...url.searchParams.keys()].sort(), ['client_id', 'request_uri']);
   assert.ok(env.browser);
-  const callback = await env.browser.signIn(url.href, { redirectPrefix: 'com.example.desktop:' });
+  const callback = await env.browser.signIn(url.href, { redirectPrefix: `${APP_IDENTITY.urlScheme}:` });
   const tokens = await oidc.authorizationCodeGrant(env.config, new URL(callback), { pkceCodeVerifier: verifier, expectedState: state, expectedNonce: nonce, idTokenExpected: true }, undefined, handle ? { DPoP: handle } : undefined);
   return tokens;
 }

@@ -29,8 +29,9 @@ import type { DevProvider, DevProviderOptions } from '../../main/dev-provider/de
 import { SignInRejectedError, launchSystemBrowser } from '../support/system-browser';
 import type { SystemBrowser } from '../support/system-browser';
 import { assertSecretDeepEqual, assertSecretEqual, assertSecretNotEqual } from '../support/secret-assert';
+import { APP_IDENTITY } from '../../main/app-identity';
 
-const CUSTOM_REDIRECT = 'com.example.desktop:/callback';
+const CUSTOM_REDIRECT = APP_IDENTITY.defaultRedirectUri;
 const SCOPE = 'openid profile email offline_access';
 
 /** One provider (and optionally one browser) per `describe`, started in `before` and stopped in `after`. */
@@ -112,7 +113,7 @@ function redeem(config: Configuration, request: AuthorizeRequest, callback: stri
 /** Signs the demo user in through the browser (custom scheme) and redeems the code. */
 async function signInForTokens(env: Env) {
   const request = await authorizeRequest(env.config, CUSTOM_REDIRECT);
-  const callback = await env.browser.signIn(request.url, { redirectPrefix: 'com.example.desktop:' });
+  const callback = await env.browser.signIn(request.url, { redirectPrefix: `${APP_IDENTITY.urlScheme}:` });
   return redeem(env.config, request, callback);
 }
 
@@ -213,7 +214,7 @@ describe('sign-in through the system browser (custom scheme)', () => {
     assert.equal(new URL(request.url).searchParams.get('prompt'), null);
     env.provider.resetRequests();
 
-    const callback = await env.browser.signIn(request.url, { redirectPrefix: 'com.example.desktop:' });
+    const callback = await env.browser.signIn(request.url, { redirectPrefix: `${APP_IDENTITY.urlScheme}:` });
 
     assert.ok(callback.startsWith(`${CUSTOM_REDIRECT}?`), `the callback goes to ${callback.split('?')[0]} (its query, code and state, not shown)`);
     const params = new URL(callback).searchParams;
@@ -250,7 +251,7 @@ describe('sign-in through the system browser (custom scheme)', () => {
 
   test('without offline_access there is no refresh token', async () => {
     const request = await authorizeRequest(env.config, CUSTOM_REDIRECT, 'openid profile email');
-    const callback = await env.browser.signIn(request.url, { redirectPrefix: 'com.example.desktop:' });
+    const callback = await env.browser.signIn(request.url, { redirectPrefix: `${APP_IDENTITY.urlScheme}:` });
     const tokens = await redeem(env.config, request, callback);
     assert.ok(tokens.access_token);
     assert.equal(tokens.refresh_token, undefined);
@@ -328,7 +329,7 @@ describe('denials', () => {
     env.provider.resetRequests();
 
     await assert.rejects(
-      env.browser.signIn(request.url, { redirectPrefix: 'com.example.desktop:', password: 'wrong', timeoutMs: 10_000 }),
+      env.browser.signIn(request.url, { redirectPrefix: `${APP_IDENTITY.urlScheme}:`, password: 'wrong', timeoutMs: 10_000 }),
       (error: unknown) => {
         assert.ok(error instanceof SignInRejectedError, String(error));
         assert.equal(error.alertText, 'Wrong username or password.');
@@ -347,7 +348,7 @@ describe('denials', () => {
   test('Cancel redirects with error=access_denied, the state and iss', async () => {
     const request = await authorizeRequest(env.config, CUSTOM_REDIRECT);
 
-    const callback = await env.browser.signIn(request.url, { redirectPrefix: 'com.example.desktop:', action: 'cancel' });
+    const callback = await env.browser.signIn(request.url, { redirectPrefix: `${APP_IDENTITY.urlScheme}:`, action: 'cancel' });
 
     const params = new URL(callback).searchParams;
     assert.ok(callback.startsWith(`${CUSTOM_REDIRECT}?`), `the callback goes to ${callback.split('?')[0]} (its query, code and state, not shown)`);

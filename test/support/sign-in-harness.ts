@@ -3,6 +3,7 @@ import { createAuthService, createKeytarVault, validateConfig, type AuthConfig, 
 import { startDevProvider, type DevProvider, type DevProviderOptions } from '../../main/dev-provider/dev-provider';
 import { recordOpenedUrls } from './service-observers';
 import { launchSystemBrowser, type SignInOptions, type SystemBrowser } from './system-browser';
+import { APP_IDENTITY } from '../../main/app-identity';
 
 /**
  * The real parts a sign-in test needs: the development provider, Chromium as
@@ -49,7 +50,7 @@ export async function startHarness(options: DevProviderOptions = {}): Promise<Si
   const vault = createKeytarVault(keychainService);
   const services: AuthService[] = [];
   const config = (overrides: Record<string, unknown> = {}): AuthConfig =>
-    validateConfig({ issuer: provider.issuer, clientId: provider.clientId, redirectUri: 'com.example.desktop:/callback', endSessionInBrowser: false, ...overrides });
+    validateConfig({ issuer: provider.issuer, clientId: provider.clientId, redirectUri: APP_IDENTITY.defaultRedirectUri, endSessionInBrowser: false, ...overrides });
   return {
     provider,
     browser,
@@ -89,7 +90,7 @@ export async function signInThroughBrowser(harness: SignInHarness, service: Test
   const opened = service.nextOpened();
   await service.auth.signIn();
   const authorizeUrl = await opened;
-  const callback = await harness.browser.signIn(authorizeUrl, { redirectPrefix: 'com.example.desktop:', ...options });
+  const callback = await harness.browser.signIn(authorizeUrl, { redirectPrefix: `${APP_IDENTITY.urlScheme}:`, ...options });
   const handled = await service.auth.handleRedirect(callback);
   if (!handled) throw new Error(`the core did not recognise its own redirect: ${new URL(callback).pathname}`);
   return callback;

@@ -11,16 +11,17 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { extractDeepLink } from '../../../main/shell/deep-link';
 import { startHarness, type SignInHarness } from '../../support/sign-in-harness';
+import { APP_IDENTITY } from '../../../main/app-identity';
 
-const SCHEME = 'com.example.desktop';
+const SCHEME = APP_IDENTITY.urlScheme;
 
 /** Each form a callback can reach the core in, from the callback the browser was redirected to. */
 const FORMS: ReadonlyArray<readonly [string, (callback: string) => string]> = [
   ['as the browser was redirected', (callback) => callback],
   ['empty authority (com.example.desktop:///callback)', (callback) => callback.replace(`${SCHEME}:/callback`, `${SCHEME}:///callback`)],
-  ['scheme in capitals (COM.EXAMPLE.DESKTOP:/callback)', (callback) => callback.replace(`${SCHEME}:`, 'COM.EXAMPLE.DESKTOP:')],
+  ['scheme in capitals (COM.EXAMPLE.DESKTOP:/callback)', (callback) => callback.replace(`${SCHEME}:`, `${SCHEME.toUpperCase()}:`)],
   ['Windows argv: the registered command line "app.exe" -- "%1", switches after it', (callback) => extractDeepLink(['C:\\Program Files\\OIDC Desktop\\OIDC Desktop.exe', '--', callback, '--original-process-start-time=1'], SCHEME) ?? 'not extracted'],
-  ['Windows argv with the scheme in mixed case', (callback) => extractDeepLink(['OIDC Desktop.exe', '--', callback.replace(`${SCHEME}:`, 'Com.Example.Desktop:')], SCHEME) ?? 'not extracted'],
+  ['Windows argv with the scheme in mixed case', (callback) => extractDeepLink(['OIDC Desktop.exe', '--', callback.replace(`${SCHEME}:`, `${SCHEME.split('.').map((label) => label.charAt(0).toUpperCase() + label.slice(1)).join('.')}:`)], SCHEME) ?? 'not extracted'],
 ];
 
 describe('callback forms: the code exchange keeps the authorization request\'s redirect_uri (development provider)', () => {

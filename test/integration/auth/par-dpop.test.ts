@@ -14,6 +14,7 @@ import { startDpopResourceServer, type DpopResourceServer } from '../../support/
 import { assertSecretEqual } from '../../support/secret-assert';
 import { waitFor, waitForState } from '../../support/service-observers';
 import { startHarness, type SignInHarness, type TestService } from '../../support/sign-in-harness';
+import { APP_IDENTITY } from '../../../main/app-identity';
 
 /** Seconds: short, so a proactive refresh happens within the test. */
 const ACCESS_TOKEN_TTL = 4;
@@ -46,7 +47,7 @@ async function signIn(harness: SignInHarness, service: TestService): Promise<{ a
   await service.auth.signIn();
   const authorizeUrl = new URL(await opened);
   const beforeBrowser = describeRequests(harness);
-  const callback = await harness.browser.signIn(authorizeUrl.href, { redirectPrefix: 'com.example.desktop:' });
+  const callback = await harness.browser.signIn(authorizeUrl.href, { redirectPrefix: `${APP_IDENTITY.urlScheme}:` });
   harness.provider.resetRequests();
   assert.equal(await service.auth.handleRedirect(callback), true);
   const afterRedirect = describeRequests(harness);

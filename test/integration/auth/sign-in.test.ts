@@ -5,6 +5,7 @@ import { recordingVault } from '../../support/recording-vault';
 import { assertNoLeaks, assertSecretEqual, assertSecretNotEqual } from '../../support/secret-assert';
 import { waitFor } from '../../support/service-observers';
 import { leaks, signInThroughBrowser, startHarness, type SignInHarness } from '../../support/sign-in-harness';
+import { APP_IDENTITY } from '../../../main/app-identity';
 
 /** Collects token endpoint responses as the core receives them, to prove where they do not go. */
 function recordingFetch(bodies: string[]): typeof fetch {
@@ -58,14 +59,14 @@ describe('sign-in through the system browser (custom scheme)', () => {
     assert.equal(authorizeUrl.origin + authorizeUrl.pathname, `${harness.provider.issuer}/auth`);
     assert.equal(authorizeUrl.searchParams.get('code_challenge_method'), 'S256');
     assert.match(authorizeUrl.searchParams.get('code_challenge') ?? '', /^[A-Za-z0-9_-]{43}$/);
-    assert.equal(authorizeUrl.searchParams.get('redirect_uri'), 'com.example.desktop:/callback');
+    assert.equal(authorizeUrl.searchParams.get('redirect_uri'), APP_IDENTITY.defaultRedirectUri);
     assert.equal(authorizeUrl.searchParams.get('response_type'), 'code');
     assert.equal(authorizeUrl.searchParams.get('scope'), 'openid profile email offline_access');
     assert.ok(authorizeUrl.searchParams.get('state'));
     assert.ok(authorizeUrl.searchParams.get('nonce'));
     assert.equal(authorizeUrl.searchParams.get('code_verifier'), null);
 
-    const callback = await harness.browser.signIn(authorizeUrl.href, { redirectPrefix: 'com.example.desktop:' });
+    const callback = await harness.browser.signIn(authorizeUrl.href, { redirectPrefix: `${APP_IDENTITY.urlScheme}:` });
     harness.provider.resetRequests();
     const beforeCallback = vault.calls.length;
     assert.equal(await service.auth.handleRedirect(callback), true);
@@ -120,7 +121,7 @@ describe('sign-in through the system browser (custom scheme)', () => {
     const second = await secondOpened;
     assertSecretNotEqual(new URL(first).searchParams.get('state'), new URL(second).searchParams.get('state'), 'each sign-in has its own state');
 
-    const staleCallback = await harness.browser.signIn(first, { redirectPrefix: 'com.example.desktop:' });
+    const staleCallback = await harness.browser.signIn(first, { redirectPrefix: `${APP_IDENTITY.urlScheme}:` });
     harness.provider.resetRequests();
     const emitted = service.states.length;
     assert.equal(await service.auth.handleRedirect(staleCallback), true);
@@ -129,7 +130,7 @@ describe('sign-in through the system browser (custom scheme)', () => {
     assert.equal(service.states.length, emitted, 'no state emitted: the signing-in screen stays');
     assert.equal(harness.provider.requests.length, 0, 'a dead flow\'s code is not exchanged');
 
-    const callback = await harness.browser.signIn(second, { redirectPrefix: 'com.example.desktop:' });
+    const callback = await harness.browser.signIn(second, { redirectPrefix: `${APP_IDENTITY.urlScheme}:` });
     assert.equal(await service.auth.handleRedirect(callback), true);
     assert.equal(service.auth.getSession().status, 'signed-in');
     await service.auth.signOut();
@@ -150,9 +151,9 @@ describe('sign-in through the system browser (custom scheme)', () => {
   it('ignores URLs that are not its redirect, and reports a callback with no flow pending', async () => {
     const service = harness.service();
     assert.equal(await service.auth.handleRedirect('https://example.com/callback?code=a&state=b'), false);
-    assert.equal(await service.auth.handleRedirect('com.example.desktop:/elsewhere?code=a&state=b'), false);
+    assert.equal(await service.auth.handleRedirect(`${APP_IDENTITY.urlScheme}:/elsewhere?code=a&state=b`), false);
     assert.equal(service.states.length, 0, 'nothing changed');
-    assert.equal(await service.auth.handleRedirect('com.example.desktop:/callback?code=a&state=b'), true);
+    assert.equal(await service.auth.handleRedirect(`${APP_IDENTITY.urlScheme}:/callback?code=a&state=b`), true);
     const state = service.auth.getSession();
     assert.equal(state.status === 'error' && state.error.code, 'no_pending_flow');
   });
@@ -166,7 +167,7 @@ describe('sign-in through the system browser (custom scheme)', () => {
     // Let the background keychain write land, then "quit" the app.
     await vault.completed('set', vaultKey('pending-flow', harness.config()), 'the pending flow written to the keychain');
     first.auth.dispose();
-    const callback = await harness.browser.signIn(authorizeUrl, { redirectPrefix: 'com.example.desktop:' });
+    const callback = await harness.browser.signIn(authorizeUrl, { redirectPrefix: `${APP_IDENTITY.urlScheme}:` });
 
     const restarted = harness.service();
     assert.equal(await restarted.auth.handleRedirect(callback), true);
