@@ -23,6 +23,7 @@
  * line is "N passed, N failed".
  */
 import { spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
@@ -121,6 +122,8 @@ async function main() {
     if (status !== 0) return status;
   }
 
+  // One id for every keychain item the run makes (test/support/platform-parts.ts): on macOS and Windows the OS's own keychain is used.
+  process.env.TEST_RUN_ID ??= randomUUID().slice(0, 8);
   const results = mkdtempSync(path.join(tmpdir(), 'oidc-desktop-test.'));
   try {
     const tapFile = path.join(results, 'results.tap');

@@ -36,6 +36,7 @@ import {
 import type { FaultReport } from '../support/fault-report';
 import { startHostileProvider, type HostileProvider } from '../support/hostile-provider';
 import { assertNoLeaks, assertSecretEqual, redactSecrets } from '../support/secret-assert';
+import { DBUS_KEYCHAIN_ONLY_ON_LINUX } from '../support/platform-parts';
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
 const CHILD = fileURLToPath(new URL('../support/fault-child.ts', import.meta.url));
@@ -130,7 +131,7 @@ function assertCleanRun(run: ChildRun): void {
 
 const KEYCHAIN_WARNING = { code: 'keychain_unavailable' };
 
-describe('faults: the keychain (real keytar)', () => {
+describe('faults: the keychain (real keytar)', { skip: DBUS_KEYCHAIN_ONLY_ON_LINUX }, () => {
   it('keychain unavailable at start (no D-Bus): restore says so, the session works in memory with a warning, nothing written to a file', async () => {
     const run = await runChild('no-dbus', { withoutDbus: true });
     assertCleanRun(run);
@@ -331,7 +332,7 @@ describe('faults: provider and network', () => {
   });
 });
 
-describe('faults: nothing secret on disk', () => {
+describe('faults: nothing secret on disk', { skip: DBUS_KEYCHAIN_ONLY_ON_LINUX }, () => {
   it('sign-in, rotation, sign-out, a rejected sign-in, a network drop and a provider outage with the real keychain: no token, code or verifier in any file of a fresh HOME / XDG_* / TMPDIR, nor in the logs', async () => {
     assert.ok(
       process.env['DBUS_SESSION_BUS_ADDRESS'],

@@ -1,9 +1,9 @@
-import { randomUUID } from 'node:crypto';
 import { createAuthService, createKeytarVault, validateConfig, type AuthConfig, type AuthService, type SecretVault, type SessionState } from '../../main/auth/index';
 import { startDevProvider, type DevProvider, type DevProviderOptions } from '../../main/dev-provider/dev-provider';
 import { recordOpenedUrls } from './service-observers';
 import { launchSystemBrowser, type SignInOptions, type SystemBrowser } from './system-browser';
 import { APP_IDENTITY } from '../../main/app-identity';
+import { deleteKeychainService, testKeychainService } from './platform-parts';
 
 /**
  * The real parts a sign-in test needs: the development provider, Chromium as
@@ -46,7 +46,7 @@ export async function startHarness(options: DevProviderOptions = {}): Promise<Si
     await provider.close();
     throw error;
   }
-  const keychainService = `oidc-desktop-test-${randomUUID()}`;
+  const keychainService = testKeychainService('sign-in');
   const vault = createKeytarVault(keychainService);
   const services: AuthService[] = [];
   const config = (overrides: Record<string, unknown> = {}): AuthConfig =>
@@ -81,6 +81,7 @@ export async function startHarness(options: DevProviderOptions = {}): Promise<Si
       for (const auth of services) auth.dispose();
       await browser.close();
       await provider.close();
+      await deleteKeychainService(keychainService);
     },
   };
 }

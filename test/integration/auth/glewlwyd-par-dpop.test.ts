@@ -12,6 +12,7 @@ import { ADMIN } from '../../support/glewlwyd/admin';
 import { createAppHarness, type AppHarness } from '../../support/glewlwyd/app-harness';
 import { CookieJar, jsonBody, requestWithJar } from '../../support/glewlwyd/http';
 import { waitFor } from '../../support/service-observers';
+import { GLEWLWYD_ONLY_ON_LINUX } from '../../support/platform-parts';
 
 /** The OIDC plugin's PAR and DPoP parameters (names from the plugin's own configuration). */
 async function enableParAndDpop(provider: Glewlwyd): Promise<void> {
@@ -38,7 +39,7 @@ async function enableParAndDpop(provider: Glewlwyd): Promise<void> {
   await call('PUT', `/mod/plugin/${name}/reset/`);
 }
 
-describe('glewlwyd 2.7.5 with PAR and DPoP switched on', () => {
+describe('glewlwyd 2.7.5 with PAR and DPoP switched on', { skip: GLEWLWYD_ONLY_ON_LINUX }, () => {
   let provider: Glewlwyd;
   let harness: AppHarness;
   before(async () => {

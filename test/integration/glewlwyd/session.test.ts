@@ -8,6 +8,7 @@ import { after, before, describe, it } from 'node:test';
 import { startGlewlwyd, type Glewlwyd } from '../../support/glewlwyd';
 import { createAppHarness, tokenRequests, type AppHarness } from '../../support/glewlwyd/app-harness';
 import { requestWithJar, type CookieJar } from '../../support/glewlwyd/http';
+import { GLEWLWYD_ONLY_ON_LINUX } from '../../support/platform-parts';
 
 /** What glewlwyd makes of an end-session URL, asked with the user's session cookie (as the browser would). */
 async function followEndSession(url: string, jar: CookieJar): Promise<{ status: number; location: URL | undefined }> {
@@ -26,7 +27,7 @@ function returnTarget(location: URL | undefined): string | undefined {
   return location.searchParams.get('post_redirect_to') ? (location.searchParams.get('callback_url') ?? undefined) : undefined;
 }
 
-describe('the session against glewlwyd', () => {
+describe('the session against glewlwyd', { skip: GLEWLWYD_ONLY_ON_LINUX }, () => {
   let provider: Glewlwyd;
   let app: AppHarness;
   before(async () => {

@@ -9,8 +9,9 @@ import { leaks } from '../../support/sign-in-harness';
 import { startGlewlwyd, type Glewlwyd } from '../../support/glewlwyd';
 import { createAppHarness, type AppHarness } from '../../support/glewlwyd/app-harness';
 import { AuthorizeRefusedError, deliverLoopbackRedirect } from '../../support/glewlwyd/login';
+import { GLEWLWYD_ONLY_ON_LINUX } from '../../support/platform-parts';
 
-describe('sign-in against glewlwyd', () => {
+describe('sign-in against glewlwyd', { skip: GLEWLWYD_ONLY_ON_LINUX }, () => {
   let provider: Glewlwyd;
   let app: AppHarness;
   before(async () => {
