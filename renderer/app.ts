@@ -1,6 +1,6 @@
 import type { IpcError, IpcResult, ProviderInfo, SessionBridge, SessionState } from '../main/ipc/contract';
-import { messageFor } from './messages';
-import { renderScreen, showOutput, startingScreen, statusText, type Actions } from './view';
+import { messageFor, retryStartsSignIn } from './messages';
+import { renderScreen, showClaims, showCopied, showStillWaiting, startingScreen, statusText, STILL_WAITING_AFTER_MS, type Actions } from './view';
 
 /**
  * The renderer: renders the session state it receives from main and nothing
@@ -23,9 +23,15 @@ const alertRegion = document.getElementById('alert');
 let current: SessionState | undefined;
 let provider: ProviderInfo | undefined;
 let busy = false;
+/** When this window first saw the signed-in session stale (offline), epoch ms. */
+let staleSince: number | undefined;
+/** The "still waiting for the browser" timer of the signing-in screen. */
+let stillWaitingTimer: ReturnType<typeof setTimeout> | undefined;
+/** True once the current sign-in has waited STILL_WAITING_AFTER_MS, so a redrawn screen keeps the note. */
+let waitedLong = false;
 /** Filled in by start(); the screens call through it. */
 const context: { actions: Actions } = {
-  actions: { signIn() {}, cancelSignIn() {}, signOut() {}, retry() {}, showUserInfo() {} },
+  actions: { signIn() {}, cancelSignIn() {}, signOut() {}, retry() {}, showProfile() {}, copySignInLink() {}, copyErrorDetails() {} },
 };
 
 function start(bridge: SessionBridge | undefined): void {
@@ -74,24 +80,39 @@ function start(bridge: SessionBridge | undefined): void {
       });
   };
 
+  const copied = (text: string): void => {
+    if (screenRoot) showCopied(screenRoot, text);
+    announce(text);
+  };
   const actions: Actions = {
     signIn: () => run(() => bridge.signIn()),
     cancelSignIn: () => run(() => bridge.cancelSignIn()),
     signOut: () => run(() => bridge.signOut()),
     retry: (code) =>
-      code === 'config_invalid'
-        ? run(
-            () => bridge.getSession(),
-            (state) => render(state as SessionState, { force: true }),
-          )
-        : run(() => bridge.signIn()),
-    showUserInfo: () =>
+      retryStartsSignIn(code)
+        ? run(() => bridge.signIn())
+        : run(
+            () => bridge.recheckConfiguration(),
+            (state) => {
+              const next = state as SessionState;
+              render(next, { force: true });
+              if (next.status === 'error' && (next.error.code === 'config_missing' || next.error.code === 'config_invalid')) {
+                announce(`Checked again: ${next.error.code === 'config_missing' ? 'sign-in is still not set up' : 'the settings still need a fix'}.`);
+              }
+            },
+          ),
+    showProfile: () =>
       run(
         () => bridge.getUserInfo(),
         (claims) => {
-          showOutput(screenRoot, JSON.stringify(claims, null, 2));
-          announce('API response received.');
+          if (screenRoot && showClaims(screenRoot, claims as Record<string, unknown>)) announce('Profile details shown below.');
         },
+      ),
+    copySignInLink: () => run(() => bridge.copySignInLink(), () => copied('Sign-in link copied. Paste it into your browser’s address bar.')),
+    copyErrorDetails: (error) =>
+      run(
+        () => bridge.copyErrorDetails({ code: error.code, summary: messageFor(error.code), detail: error.message }),
+        () => copied('Details copied. Paste them into your support request.'),
       ),
   };
   context.actions = actions;
@@ -103,12 +124,24 @@ function render(state: SessionState, options: { readonly force?: boolean } = {})
   const previous = current;
   if (!options.force && previous && JSON.stringify(previous) === JSON.stringify(state)) return;
   current = state;
+  if (state.status === 'signed-in' && state.stale) staleSince ??= Date.now();
+  else staleSince = undefined;
   const hadFocus = screenRoot.contains(document.activeElement) || document.activeElement === document.body || document.activeElement === null;
-  screenRoot.replaceChildren(renderScreen(state, { provider, actions: context.actions }));
+  screenRoot.replaceChildren(renderScreen(state, { provider, actions: context.actions, staleSince }));
+  if (waitedLong && previous?.status === state.status) showStillWaiting(screenRoot);
   screenRoot.setAttribute('aria-busy', state.status === 'restoring' && !state.retry ? 'true' : 'false');
   document.documentElement.dataset['status'] = state.status;
   if (previous?.status !== state.status) {
     clearAlert();
+    clearTimeout(stillWaitingTimer);
+    waitedLong = false;
+    if (state.status === 'signing-in') {
+      stillWaitingTimer = setTimeout(() => {
+        if (current?.status !== 'signing-in') return;
+        waitedLong = true;
+        if (showStillWaiting(screenRoot)) announce('Still waiting for the browser.');
+      }, STILL_WAITING_AFTER_MS);
+    }
     announce(statusText(state));
     // Not on the first screen: the page has just loaded and focus is where the user expects it.
     if (previous && hadFocus) document.getElementById('screen-title')?.focus();

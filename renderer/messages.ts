@@ -6,8 +6,8 @@ import type { IpcErrorCode } from '../main/ipc/contract';
  * type error, so a new code cannot ship without words.
  */
 export const MESSAGES: Readonly<Record<IpcErrorCode, string>> = {
-  config_invalid:
-    'The app’s sign-in settings are not valid, so it cannot sign you in. Below is what to create or fix; restart the app afterwards.',
+  config_missing: 'Welcome! To sign in, the app needs to know your sign-in service. Create the file below, then choose “Check again”.',
+  config_invalid: 'The app’s sign-in settings need a fix before it can sign you in. Below is what to change; then choose “Check again”.',
   discovery_failed: 'The sign-in service could not be reached. Check your internet connection and try again.',
   provider_unsupported: 'The sign-in service does not support the secure sign-in method this app needs.',
   issuer_mismatch: 'The sign-in service identified itself differently than expected, so the app stopped for your safety.',
@@ -38,6 +38,8 @@ export const MESSAGES: Readonly<Record<IpcErrorCode, string>> = {
   internal_error: 'Something went wrong inside the app. Please try again.',
   sender_rejected: 'This page is not allowed to use your session.',
   bad_request: 'The app sent a request it should not have. Please try again.',
+  nothing_to_copy: 'There is no sign-in link to copy: no sign-in is waiting for the browser. Start the sign-in again.',
+  clipboard_failed: 'The clipboard could not be used. Please try again.',
 };
 
 /** Words for a code; anything unknown (a newer main process) gets the generic message. */
@@ -47,5 +49,5 @@ export function messageFor(code: string): string {
 
 /** Error codes after which "Try again" should start a new sign-in (rather than just re-read the state). */
 export function retryStartsSignIn(code: string): boolean {
-  return code !== 'config_invalid';
+  return code !== 'config_invalid' && code !== 'config_missing';
 }

@@ -1,5 +1,5 @@
 import type { ProviderInfo, SessionState } from '../main/ipc/contract';
-import { messageFor, retryStartsSignIn } from './messages';
+import { messageFor } from './messages';
 
 /**
  * Builds each screen from the session state. Plain DOM: every piece of text,
@@ -11,13 +11,19 @@ export interface Actions {
   signIn(): void;
   cancelSignIn(): void;
   signOut(): void;
+  /** After an error: a new sign-in, or (config_invalid) reading the configuration again. */
   retry(code: string): void;
-  showUserInfo(): void;
+  /** The userinfo claims, shown as a list under the account. */
+  showProfile(): void;
+  copySignInLink(): void;
+  copyErrorDetails(error: { readonly code: string; readonly message: string }): void;
 }
 
 export interface ViewContext {
   readonly provider: ProviderInfo | undefined;
   readonly actions: Actions;
+  /** Epoch ms since when a signed-in session has been stale (offline), as this window saw it. */
+  readonly staleSince?: number | undefined;
 }
 
 type Child = Node | string | null | undefined | false;
@@ -76,7 +82,8 @@ export function statusText(state: SessionState): string {
     case 'signed-in':
       return `Signed in as ${displayName(state.user)}.`;
     case 'error':
-      return `Error: ${messageFor(state.error.code)}`;
+      if (state.error.code === 'config_missing') return 'Welcome. Sign-in is not set up yet.';
+      return state.error.code === 'config_invalid' ? 'The sign-in settings need a fix.' : `Error: ${messageFor(state.error.code)}`;
   }
 }
 
@@ -87,25 +94,45 @@ export function renderScreen(state: SessionState, context: ViewContext): HTMLEle
     case 'signing-in':
       return signingInScreen(context);
     case 'restoring':
-      if (state.retry) {
-        // Offline or rate limited at start-up: the stored session is kept, the core retries by itself;
-        // the user may still sign in afresh (that stops the retries).
-        return h(
-          'section',
-          { class: 'screen', 'data-screen': 'restoring-offline' },
-          heading('Offline, will retry'),
-          h('p', {}, messageFor(state.retry.code)),
-          h('p', {}, 'Your session is kept; the app will try again by itself. You can also sign in again now.'),
-          providerLine(context.provider),
-          h('div', { class: 'actions' }, button('Sign in', context.actions.signIn, { id: 'sign-in' })),
-        );
-      }
-      return h('section', { class: 'screen', 'data-screen': 'restoring', 'aria-busy': 'true' }, heading('Restoring your session'), h('p', {}, 'One moment…'), h('div', { class: 'spinner', 'aria-hidden': 'true' }));
+      return state.retry ? offlineScreen(state.retry.retryAt, context) : restoringScreen();
     case 'signed-in':
       return signedInScreen(state, context);
     case 'error':
       return errorScreen(state.error, context);
   }
+}
+
+function restoringScreen(): HTMLElement {
+  return h(
+    'section',
+    { class: 'screen', 'data-screen': 'restoring', 'aria-busy': 'true' },
+    heading('Restoring your session'),
+    h('p', {}, 'One moment…'),
+    h('div', { class: 'spinner', 'aria-hidden': 'true' }),
+  );
+}
+
+/**
+ * Offline or rate limited at start-up: the stored session is kept and the
+ * core retries by itself. One message, no "try again": the user has nothing
+ * to do, but may sign in afresh (that stops the retries).
+ */
+function offlineScreen(retryAt: number, context: ViewContext): HTMLElement {
+  const next = new Date(retryAt);
+  return h(
+    'section',
+    { class: 'screen', 'data-screen': 'restoring-offline' },
+    heading('Offline, will retry'),
+    h(
+      'p',
+      {},
+      'The sign-in service cannot be reached right now. Your session is kept, and the app tries again by itself',
+      Number.isFinite(next.getTime()) ? h('span', {}, ' at ', h('time', { datetime: next.toISOString() }, formatClock(next))) : null,
+      '.',
+    ),
+    providerLine(context.provider),
+    h('div', { class: 'actions' }, button('Sign in now', context.actions.signIn, { id: 'sign-in' })),
+  );
 }
 
 /** Before the main process has answered at all. */
@@ -125,7 +152,13 @@ function signedOutScreen(state: Extract<SessionState, { status: 'signed-out' }>,
   );
 }
 
+/** How long a sign-in waits before the screen says so and points at the other ways on, in milliseconds. */
+export const STILL_WAITING_AFTER_MS = 60_000;
+
 function signingInScreen(context: ViewContext): HTMLElement {
+  const stillWaiting = notice('info', 'Still waiting for the browser… If no sign-in page opened, open the browser again or copy the sign-in link into the browser you use; or cancel.');
+  stillWaiting.id = 'still-waiting';
+  stillWaiting.hidden = true;
   return h(
     'section',
     { class: 'screen', 'data-screen': 'signing-in' },
@@ -133,26 +166,45 @@ function signingInScreen(context: ViewContext): HTMLElement {
     h('p', {}, 'Your web browser has opened the sign-in page. Sign in there; this window updates when you are done.'),
     providerLine(context.provider),
     h('div', { class: 'spinner', 'aria-hidden': 'true' }),
+    stillWaiting,
     h(
       'div',
       { class: 'actions' },
       button('Open the browser again', context.actions.signIn, { id: 'reopen-browser', primary: true }),
+      button('Copy sign-in link', context.actions.copySignInLink, { id: 'copy-sign-in-link' }),
       button('Cancel', context.actions.cancelSignIn, { id: 'cancel-sign-in' }),
     ),
+    copyConfirmation(),
   );
+}
+
+/** Shows the "still waiting" note on the signing-in screen, if it is the one shown. */
+export function showStillWaiting(root: ParentNode): boolean {
+  const note = root.querySelector<HTMLElement>('#still-waiting');
+  if (!note) return false;
+  note.hidden = false;
+  return true;
+}
+
+/** Where a copy action says it worked (also announced in the status region). */
+function copyConfirmation(): HTMLElement {
+  return h('p', { class: 'hint', id: 'copy-confirmation' });
+}
+
+/** Writes the visible confirmation of a copy action on the current screen. */
+export function showCopied(root: ParentNode, text: string): void {
+  const target = root.querySelector<HTMLElement>('#copy-confirmation');
+  if (target) target.textContent = text;
 }
 
 function signedInScreen(state: Extract<SessionState, { status: 'signed-in' }>, context: ViewContext): HTMLElement {
   const { user } = state;
   const name = displayName(user);
-  const expires = new Date(state.expiresAt);
   const picture = safePictureUrl(user.picture);
   const avatar = picture
     ? h('img', { class: 'avatar', src: picture, alt: '', width: '64', height: '64', referrerpolicy: 'no-referrer' })
     : h('span', { class: 'avatar initials', 'aria-hidden': 'true' }, initials(name));
-
-  const output = h('pre', { id: 'api-output', class: 'output', tabindex: '0', 'aria-label': 'API response' });
-  output.hidden = true;
+  const host = context.provider?.issuerHost ?? '';
 
   return h(
     'section',
@@ -160,33 +212,51 @@ function signedInScreen(state: Extract<SessionState, { status: 'signed-in' }>, c
     heading('Signed in'),
     h(
       'div',
-      { class: 'profile' },
+      { class: 'account', role: 'group', 'aria-label': 'Account' },
       avatar,
-      h('div', {}, h('p', { class: 'name', id: 'user-name' }, name), user.email ? h('p', { class: 'email', id: 'user-email' }, user.email) : null),
+      h(
+        'div',
+        { class: 'account-text' },
+        h('p', { class: 'name', id: 'user-name' }, name),
+        user.email && user.email !== name ? h('p', { class: 'email', id: 'user-email' }, user.email) : null,
+        host !== ''
+          ? h('p', { class: 'via', id: 'user-provider' }, 'via ', h('strong', {}, host), context.provider?.development ? h('span', { class: 'badge' }, 'development') : null)
+          : null,
+      ),
     ),
-    h(
-      'dl',
-      { class: 'facts' },
-      h('dt', {}, 'Session valid until'),
-      h('dd', {}, h('time', { datetime: Number.isFinite(expires.getTime()) ? expires.toISOString() : '' }, formatTime(expires))),
-    ),
+    sessionLine(state, context.staleSince),
     state.warning ? notice('warning', messageFor(state.warning.code)) : null,
-    state.stale ? notice('info', 'You are offline: the app will renew your session when the sign-in service can be reached.') : null,
-    providerLine(context.provider),
     h(
       'div',
       { class: 'actions' },
-      button('Call API', context.actions.showUserInfo, { id: 'call-api', primary: true }),
+      button('Show profile details', context.actions.showProfile, { id: 'show-profile' }),
       button('Sign out', context.actions.signOut, { id: 'sign-out' }),
     ),
-    h('h2', { class: 'output-title', id: 'api-output-title', hidden: '' }, 'API response (userinfo)'),
-    output,
+    h('section', { id: 'profile', class: 'profile-details', 'aria-labelledby': 'profile-title', hidden: '' }, h('h2', { id: 'profile-title' }, 'Profile from the sign-in service'), h('dl', { class: 'claims', id: 'claims' })),
   );
 }
 
+/**
+ * One sentence about the session. The token's expiry is not shown: the app
+ * renews the session by itself, so a time only appears when something is
+ * wrong (offline since when).
+ */
+function sessionLine(state: Extract<SessionState, { status: 'signed-in' }>, staleSince: number | undefined): HTMLElement {
+  if (state.stale) {
+    const since = staleSince === undefined ? undefined : new Date(staleSince);
+    return h(
+      'p',
+      { class: 'notice info', id: 'session-line' },
+      'Offline',
+      since ? h('span', {}, ' since ', h('time', { datetime: since.toISOString() }, formatClock(since))) : null,
+      '. You stay signed in; the app renews your session when the sign-in service can be reached.',
+    );
+  }
+  return h('p', { class: 'session-line', id: 'session-line' }, 'Your session renews itself while the app is open.');
+}
+
 function errorScreen(error: { readonly code: string; readonly message: string }, context: ViewContext): HTMLElement {
-  if (error.code === 'config_invalid') return configurationScreen(error, context);
-  const retryLabel = retryStartsSignIn(error.code) ? 'Try again' : 'Check again';
+  if (error.code === 'config_missing' || error.code === 'config_invalid') return configurationScreen(error, context);
   return h(
     'section',
     { class: 'screen', 'data-screen': 'error', 'data-code': error.code },
@@ -196,36 +266,79 @@ function errorScreen(error: { readonly code: string; readonly message: string },
       ? h('details', {}, h('summary', {}, 'Details'), h('p', { class: 'detail' }, error.message), h('p', { class: 'code' }, `Code: ${error.code}`))
       : null,
     providerLine(context.provider),
-    h('div', { class: 'actions' }, button(retryLabel, () => context.actions.retry(error.code), { id: 'retry', primary: true })),
+    h(
+      'div',
+      { class: 'actions' },
+      button('Try again', () => context.actions.retry(error.code), { id: 'retry', primary: true }),
+      button('Copy details', () => context.actions.copyErrorDetails(error), { id: 'copy-details' }),
+    ),
+    copyConfirmation(),
   );
 }
 
 /**
- * The configuration screen: sign-in is not set up, or its settings are
- * incomplete or invalid. The main process writes the message itself (which
- * file to create or fix, its path on this computer and on each OS, each
- * missing field), so it is shown in full, as text, not folded away.
+ * Sign-in is not set up yet (`config_missing`, the first run: a welcome) or
+ * its settings need a fix (`config_invalid`). Neither is an error page: it
+ * says what to do, and "Check again" reads the configuration again. The main
+ * process writes the steps itself (which file to create or fix, its path on
+ * this computer, each missing field), so they are shown in full, as text.
  */
 function configurationScreen(error: { readonly code: string; readonly message: string }, context: ViewContext): HTMLElement {
+  const firstRun = error.code === 'config_missing';
   return h(
     'section',
-    { class: 'screen', 'data-screen': 'error', 'data-code': error.code },
-    heading('Set up sign-in'),
-    h('p', { class: 'notice error', id: 'error-message' }, messageFor(error.code)),
+    { class: 'screen', 'data-screen': firstRun ? 'welcome' : 'setup', 'data-code': error.code },
+    heading(firstRun ? 'Welcome' : 'Fix the sign-in settings'),
+    h('p', { class: firstRun ? 'notice info' : 'notice warning', id: 'error-message' }, messageFor(error.code)),
     error.message ? h('p', { class: 'config-help', id: 'config-help' }, error.message) : null,
     providerLine(context.provider),
     h('div', { class: 'actions' }, button('Check again', () => context.actions.retry(error.code), { id: 'retry', primary: true })),
   );
 }
 
-/** Shows the formatted response under the signed-in screen (text only). */
-export function showOutput(root: ParentNode, text: string): void {
-  const output = root.querySelector<HTMLElement>('#api-output');
-  const title = root.querySelector<HTMLElement>('#api-output-title');
-  if (!output || !title) return;
-  output.textContent = text;
-  output.hidden = false;
-  title.hidden = false;
+/** Shows the userinfo claims as a readable list under the account (text only). */
+export function showClaims(root: ParentNode, claims: Readonly<Record<string, unknown>>): boolean {
+  const section = root.querySelector<HTMLElement>('#profile');
+  const list = root.querySelector<HTMLElement>('#claims');
+  if (!section || !list) return false;
+  list.replaceChildren(...claimRows(claims));
+  section.hidden = false;
+  return true;
+}
+
+const CLAIM_LABELS: Readonly<Record<string, string>> = {
+  name: 'Name',
+  given_name: 'Given name',
+  family_name: 'Family name',
+  preferred_username: 'Username',
+  email: 'E-mail',
+  email_verified: 'E-mail verified',
+  phone_number: 'Phone',
+  locale: 'Language',
+  zoneinfo: 'Time zone',
+  picture: 'Picture',
+  updated_at: 'Updated',
+  sub: 'User ID (sub)',
+};
+
+/** Known claims first, in a fixed order, then the rest by name; values as words, never as HTML. */
+function claimRows(claims: Readonly<Record<string, unknown>>): HTMLElement[] {
+  const known = Object.keys(CLAIM_LABELS).filter((key) => Object.hasOwn(claims, key));
+  const rest = Object.keys(claims)
+    .filter((key) => !Object.hasOwn(CLAIM_LABELS, key))
+    .sort();
+  const rows: HTMLElement[] = [];
+  for (const key of [...known, ...rest]) {
+    rows.push(h('dt', {}, CLAIM_LABELS[key] ?? key), h('dd', { 'data-claim': key }, claimValue(key, claims[key])));
+  }
+  return rows;
+}
+
+function claimValue(key: string, value: unknown): string {
+  if (typeof value === 'boolean') return value ? 'Yes' : 'No';
+  if (key === 'updated_at' && typeof value === 'number') return formatTime(new Date(value * 1000));
+  if (typeof value === 'string' || typeof value === 'number') return String(value);
+  return JSON.stringify(value) ?? '';
 }
 
 export function displayName(user: { readonly sub: string; readonly name?: string; readonly email?: string }): string {
@@ -253,6 +366,11 @@ export function safePictureUrl(value: string | undefined): string | undefined {
     // not a URL: no picture
   }
   return undefined;
+}
+
+/** Hours and minutes in the user's locale, e.g. "10:42". */
+function formatClock(date: Date): string {
+  return date.toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit' });
 }
 
 function formatTime(date: Date): string {

@@ -15,8 +15,10 @@ export type { AuthErrorCode, SessionState, SessionError, UserClaims };
  * Codes that only the IPC layer produces, on top of the core's codes.
  * - `sender_rejected`: the call did not come from the app's own top-level page.
  * - `bad_request`: the arguments did not have the shape the channel takes.
+ * - `nothing_to_copy`: a copy action found nothing to copy (no sign-in link while no flow waits).
+ * - `clipboard_failed`: the system clipboard refused the text.
  */
-export type IpcOnlyErrorCode = 'sender_rejected' | 'bad_request';
+export type IpcOnlyErrorCode = 'sender_rejected' | 'bad_request' | 'nothing_to_copy' | 'clipboard_failed';
 
 export type IpcErrorCode = AuthErrorCode | IpcOnlyErrorCode;
 
@@ -61,6 +63,20 @@ export interface RendererApiResponse {
   readonly body: JsonValue;
 }
 
+/**
+ * An error as the renderer shows it, for "Copy details": main adds the time,
+ * the app's version and the platform, scrubs anything token-shaped, and puts
+ * the text on the clipboard. The renderer holds no secret, so none can be in it.
+ */
+export interface ErrorDetailsRequest {
+  /** The stable code, e.g. "discovery_failed" (lower case, digits and `_`, at most 64 characters). */
+  readonly code: string;
+  /** The words the screen shows for the code (at most 2 000 characters). */
+  readonly summary: string;
+  /** The message the core gave, already scrubbed of the flow's secrets (at most 2 000 characters; may be empty). */
+  readonly detail: string;
+}
+
 /** Claims from the userinfo endpoint, as plain JSON. */
 export type UserInfo = UserClaims & { readonly [claim: string]: JsonValue };
 
@@ -78,6 +94,16 @@ export interface InvokeChannels {
   signOut: () => void;
   getUserInfo: () => UserInfo;
   callApi: (request: RendererApiRequest) => RendererApiResponse;
+  /**
+   * Reads the configuration again (the welcome screen's "Check again"):
+   * resolves to the session state that follows, still `config_invalid` while
+   * nothing usable is configured.
+   */
+  recheckConfiguration: () => SessionState;
+  /** Puts the authorize URL of the sign-in in progress on the clipboard (it holds no secret: PKCE keeps the verifier in main; under PAR it is a `request_uri`). `nothing_to_copy` when no flow waits. */
+  copySignInLink: () => void;
+  /** Puts a support report of the error on the clipboard. */
+  copyErrorDetails: (details: ErrorDetailsRequest) => void;
 }
 
 export type InvokeChannel = keyof InvokeChannels;

@@ -7,7 +7,7 @@ import type {
   InvokeResult,
   InvokeValue,
   IpcError,
-  IpcErrorCode,
+  IpcOnlyErrorCode,
   IpcResult,
 } from '../ipc/contract';
 import type { ShellLogger } from './logger';
@@ -25,10 +25,19 @@ export interface IpcMainLike {
   removeHandler(channel: string): void;
 }
 
-/** Thrown by argument parsers: the renderer sent something the channel does not take. */
+/**
+ * Thrown by argument parsers (the renderer sent something the channel does
+ * not take: `bad_request`) and by the shell's own operations for their
+ * IPC-only codes (`nothing_to_copy`, `clipboard_failed`). The message is shown.
+ */
 export class IpcRequestError extends Error {
   override readonly name = 'IpcRequestError';
-  readonly code: IpcErrorCode = 'bad_request';
+  constructor(
+    message: string,
+    readonly code: IpcOnlyErrorCode = 'bad_request',
+  ) {
+    super(message);
+  }
 }
 
 export const GENERIC_INTERNAL_MESSAGE = 'Something went wrong inside the app. Please try again.';
@@ -40,7 +49,7 @@ export const GENERIC_INTERNAL_MESSAGE = 'Something went wrong inside the app. Pl
  */
 export function toIpcError(error: unknown): IpcError {
   if (isAuthError(error)) return { code: error.code, message: String(error.message) };
-  if (error instanceof IpcRequestError) return { code: 'bad_request', message: error.message };
+  if (error instanceof IpcRequestError) return { code: error.code, message: error.message };
   return { code: 'internal_error', message: GENERIC_INTERNAL_MESSAGE };
 }
 

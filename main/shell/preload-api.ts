@@ -1,4 +1,5 @@
 import type {
+  ErrorDetailsRequest,
   EventChannels,
   InvokeArgs,
   InvokeChannel,
@@ -36,6 +37,9 @@ export function createSessionBridge(transport: PreloadTransport): SessionBridge 
     signOut: () => invoke('signOut'),
     getUserInfo: () => invoke('getUserInfo'),
     callApi: (request: RendererApiRequest) => invoke('callApi', copyApiRequest(request)),
+    recheckConfiguration: () => invoke('recheckConfiguration'),
+    copySignInLink: () => invoke('copySignInLink'),
+    copyErrorDetails: (details: ErrorDetailsRequest) => invoke('copyErrorDetails', copyErrorDetails(details)),
     onSessionChanged: (listener: (state: SessionState) => void) => {
       if (typeof listener !== 'function') throw new TypeError('onSessionChanged needs a function');
       const forward = (_event: unknown, state: unknown): void => listener(state as SessionState);
@@ -56,4 +60,11 @@ function copyApiRequest(request: RendererApiRequest): RendererApiRequest {
     ...(method === undefined ? {} : { method }),
     ...(body === undefined ? {} : { body }),
   };
+}
+
+/** The same for error details: the three strings, nothing else the page put on the object. */
+function copyErrorDetails(details: ErrorDetailsRequest): ErrorDetailsRequest {
+  const { code, summary, detail } = details ?? ({} as Partial<ErrorDetailsRequest>);
+  // Not coerced: main refuses anything but strings.
+  return { code: code as string, summary: summary as string, detail: detail as string };
 }

@@ -1,6 +1,6 @@
 import { AuthError } from '../auth/errors';
 import type { AuthService } from '../auth/ports';
-import type { ProviderInfo, UserInfo } from '../ipc/contract';
+import type { ProviderInfo, SessionState, UserInfo } from '../ipc/contract';
 import { parseRendererApiRequest, resolveApiRequest } from './api-request';
 import { IpcRequestError, noArgs, type IpcRouter } from './ipc-handlers';
 import { toJsonValue, toWireState } from './wire';
@@ -15,13 +15,25 @@ export interface SessionHandlerDeps {
   readonly apiBaseUrls: readonly string[];
 }
 
+export interface SessionHandlerOptions {
+  /**
+   * Reads the configuration file and environment again and resolves to the
+   * session state that follows (the welcome screen's "Check again"). Without
+   * it, `recheckConfiguration` answers the current state.
+   */
+  readonly recheckConfiguration?: () => Promise<SessionState>;
+}
+
 /**
  * Maps each invoke channel of the contract to the core. `services` resolves
  * once the core exists (configuration loaded, maybe the development provider
  * started); calls made before that wait for it. Every value leaves as plain data.
  */
-export function registerSessionHandlers(router: IpcRouter, services: Promise<SessionHandlerDeps>): void {
+export function registerSessionHandlers(router: IpcRouter, services: Promise<SessionHandlerDeps>, options: SessionHandlerOptions = {}): void {
   router.handle('getSession', noArgs, async () => toWireState((await services).auth.getSession()));
+  router.handle('recheckConfiguration', noArgs, async () =>
+    toWireState(options.recheckConfiguration ? await options.recheckConfiguration() : (await services).auth.getSession()),
+  );
   router.handle('getProviderInfo', noArgs, async () => ({ ...(await services).providerInfo }));
   router.handle('signIn', noArgs, async () => {
     await (await services).auth.signIn();

@@ -259,7 +259,7 @@ describe('renderer in Chromium against the real core', () => {
     auth.onSessionChange((state) => {
       void pushState(state).catch(() => undefined);
     });
-    deepLinks = createDeepLinkRouter({ scheme: 'com.example.desktop', logger: silent });
+    deepLinks = createDeepLinkRouter({ scheme: APP_IDENTITY.urlScheme, logger: silent });
     await bootAuth(auth, deepLinks, silent);
   });
 
@@ -354,7 +354,7 @@ describe('renderer in Chromium against the real core', () => {
     assert.equal(await page.isVisible('#cancel-sign-in'), true);
     await axe('signing-in, waited long');
 
-    const callback = await systemBrowser.signIn(link, { redirectPrefix: 'com.example.desktop:' });
+    const callback = await systemBrowser.signIn(link, { redirectPrefix: `${APP_IDENTITY.urlScheme}:` });
     // As a second instance's argv (Linux/Windows) delivers it.
     assert.equal(deepLinks.receive(['/usr/lib/electron/electron', '.', '--', callback, '--allow-file-access-from-files']), true);
     await deepLinks.idle();

@@ -27,7 +27,19 @@ function fakeTransport() {
 describe('createSessionBridge', () => {
   it('exposes exactly one method per operation plus onSessionChanged, and nothing generic', () => {
     const bridge = createSessionBridge(fakeTransport().transport);
-    assert.deepEqual(Object.keys(bridge).sort(), ['callApi', 'cancelSignIn', 'getProviderInfo', 'getSession', 'getUserInfo', 'onSessionChanged', 'signIn', 'signOut']);
+    assert.deepEqual(Object.keys(bridge).sort(), [
+      'callApi',
+      'cancelSignIn',
+      'copyErrorDetails',
+      'copySignInLink',
+      'getProviderInfo',
+      'getSession',
+      'getUserInfo',
+      'onSessionChanged',
+      'recheckConfiguration',
+      'signIn',
+      'signOut',
+    ]);
     assert.ok(Object.isFrozen(bridge));
     assert.ok(!('invoke' in bridge) && !('send' in bridge) && !('ipcRenderer' in bridge));
   });
@@ -41,7 +53,17 @@ describe('createSessionBridge', () => {
     await bridge.cancelSignIn();
     await bridge.signOut();
     await bridge.getUserInfo();
-    assert.deepEqual(invoked, [['getSession'], ['getProviderInfo'], ['signIn'], ['cancelSignIn'], ['signOut'], ['getUserInfo']]);
+    await bridge.recheckConfiguration();
+    await bridge.copySignInLink();
+    assert.deepEqual(invoked, [['getSession'], ['getProviderInfo'], ['signIn'], ['cancelSignIn'], ['signOut'], ['getUserInfo'], ['recheckConfiguration'], ['copySignInLink']]);
+  });
+
+  it('copies only the contract fields of error details', async () => {
+    const { transport, invoked } = fakeTransport();
+    const bridge = createSessionBridge(transport);
+    const sneaky = { code: 'network_error', summary: 'Offline.', detail: '', extra: { a: 1 } } as unknown as Parameters<typeof bridge.copyErrorDetails>[0];
+    await bridge.copyErrorDetails(sneaky);
+    assert.deepEqual(invoked, [['copyErrorDetails', { code: 'network_error', summary: 'Offline.', detail: '' }]]);
   });
 
   it('copies only the contract fields of an API request', async () => {

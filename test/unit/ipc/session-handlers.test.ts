@@ -36,7 +36,29 @@ describe('registerSessionHandlers', () => {
     const channels: string[] = [];
     const ipcMain: IpcMainLike = { handle: (c) => void channels.push(c), removeHandler: () => {} };
     registerSessionHandlers(createIpcRouter({ ipcMain, origin: appOriginOf('app://com.example.desktop'), logger: silent }), new Promise(() => {}));
-    assert.deepEqual(channels.sort(), ['callApi', 'cancelSignIn', 'getProviderInfo', 'getSession', 'getUserInfo', 'signIn', 'signOut']);
+    assert.deepEqual(channels.sort(), ['callApi', 'cancelSignIn', 'getProviderInfo', 'getSession', 'getUserInfo', 'recheckConfiguration', 'signIn', 'signOut']);
+  });
+
+  it('recheckConfiguration answers the re-read configuration\'s state, as plain contract data; without a re-reader, the current state', async () => {
+    const handlers = new Map<string, (event: IpcEventLike, ...args: unknown[]) => unknown>();
+    const ipcMain: IpcMainLike = { handle: (c, l) => void handlers.set(c, l), removeHandler: () => {} };
+    const router = createIpcRouter({ ipcMain, origin: appOriginOf('app://com.example.desktop'), logger: silent });
+    const current: SessionState = { status: 'error', error: { code: 'config_invalid', message: 'Create the file.' } };
+    const operations = { getSession: () => current } as unknown as SessionOperations;
+    let rereads = 0;
+    registerSessionHandlers(router, Promise.resolve({ auth: operations, providerInfo: providerInfoFor('https://login.example.com/', false), apiBaseUrls: [] }), {
+      recheckConfiguration: async () => {
+        rereads++;
+        return { status: 'signed-out', extra: 'dropped' } as unknown as SessionState;
+      },
+    });
+    assert.deepEqual(await handlers.get('recheckConfiguration')?.(event), { ok: true, value: { status: 'signed-out' } });
+    assert.equal(rereads, 1);
+    assert.deepEqual(await handlers.get('recheckConfiguration')?.(event, 'x'), { ok: false, error: { code: 'bad_request', message: 'This operation takes no arguments.' } });
+    assert.equal(rereads, 1, 'a bad call does not re-read');
+
+    const call = harness({ getSession: () => current });
+    assert.deepEqual(await call('recheckConfiguration'), { ok: true, value: current });
   });
 
   it('getSession returns the state as plain contract data', async () => {
