@@ -1,8 +1,9 @@
 /** What every measurement shares: the provider's endpoints, the app's configuration, one sign-in driven end to end. */
 import { createAuthService, validateConfig, type AuthConfig, type AuthService, type SecretVault, type SessionState } from '../main/auth/index';
+import { APP_IDENTITY } from '../main/app-identity';
 import { headlessLogin, redirectPrefixOf } from './headless-login';
 
-export const CUSTOM_SCHEME_REDIRECT = 'com.example.desktop:/callback';
+export const CUSTOM_SCHEME_REDIRECT = APP_IDENTITY.defaultRedirectUri;
 export const LOOPBACK_REDIRECT = 'http://127.0.0.1/callback';
 
 export interface ProviderEndpoints {
