@@ -8,7 +8,7 @@
  * Needs root (for the mount namespace) on Linux; CI runs as root.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { REPO_ROOT } from '../../support/scratch-clone';
@@ -18,6 +18,8 @@ const REAL_CHROMIUM = '/usr/lib/chromium/chromium';
 function skipReason(): string | false {
   if (process.platform !== 'linux') return 'mount namespaces are Linux only';
   if (process.getuid?.() !== 0) return 'unshare -m needs root (CI runs as root)';
+  // A container without CAP_SYS_ADMIN refuses new mount namespaces: say so instead of failing for a reason that is not ours.
+  if (spawnSync('unshare', ['-m', 'true']).status !== 0) return 'this machine does not allow a new mount namespace (unshare -m)';
   return false;
 }
 
