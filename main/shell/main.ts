@@ -17,24 +17,30 @@ import { execFile } from 'node:child_process';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { app, BrowserWindow, ipcMain, powerMonitor, protocol, session, shell } from 'electron';
+import { app, BrowserWindow, clipboard, dialog, ipcMain, Menu, nativeTheme, powerMonitor, protocol, screen, session, shell } from 'electron';
 import { APP_IDENTITY } from '../app-identity';
 import { AuthError, createAuthService, createKeytarVault, isAuthError, loadConfig } from '../auth/index';
 import type { AuthService } from '../auth/ports';
+import type { SessionState } from '../auth/session-state';
 import { APP_ENTRY_URL, APP_ORIGIN, APP_SCHEME, createAppProtocolHandler } from './app-protocol';
 import { CONFIG_FILE_NAME, resolveAuthConfig, type DevProviderHandle } from './auth-config';
 import { bootAuth } from './boot';
+import { registerClipboardHandlers } from './clipboard-handlers';
 import { createDeepLinkRouter, type DeepLinkRouter } from './deep-link-router';
 import { createIpcRouter } from './ipc-handlers';
 import { createRedactingLogger } from './logger';
 import { assertBrowserUrl, externalOriginsFor } from './navigation-policy';
 import { planProtocolRegistration, planProtocolUnregistration, registerProtocolClient } from './protocol-registration';
+import { createConfigurationRecheck } from './configuration-recheck';
 import { providerInfoFor, registerSessionHandlers, type SessionHandlerDeps } from './session-handlers';
+import { setupAppMenu } from './setup-menu';
 import { createMainWindowHolder, type MainWindowHolder } from './setup-window';
 import { setupSecurity } from './setup-security';
+import { createSignInLinkKeeper } from './sign-in-link';
 import { appOriginOf } from './trusted-sender';
 import { createUnavailableAuthService } from './unavailable-auth';
 import { mainWindowOptions } from './window-options';
+import { createWindowStateStore, keepWindowState, nodeWindowStateFiles, restoredBounds, type WindowState, type WindowStateStore } from './window-state';
 import { toWireState } from './wire';
 
 const { appId: APP_ID, urlScheme: REDIRECT_SCHEME, productName: PRODUCT_NAME } = APP_IDENTITY;
@@ -45,6 +51,9 @@ const PRELOAD = path.join(HERE, 'preload.cjs');
 const RENDERER_DIR = path.join(HERE, '..', 'renderer');
 
 const log = createRedactingLogger('shell');
+
+/** The authorize URL of the sign-in in progress, for "Copy sign-in link". */
+const signInLink = createSignInLinkKeeper({ status: 'signed-out' });
 
 /**
  * Set by scripts/build.mjs: true only in the development build (`npm start`).
@@ -57,6 +66,8 @@ interface Services extends SessionHandlerDeps {
   readonly auth: AuthService;
   readonly externalOrigins: readonly string[];
   readonly devProvider?: DevProviderHandle;
+  /** False for the stand-in that shows the welcome or configuration screen ("Check again" may replace it). */
+  readonly configured: boolean;
 }
 
 function main(): void {
@@ -133,20 +144,65 @@ async function onReady(deepLinks: DeepLinkRouter, keepWindow: (holder: MainWindo
   });
   setupAppProtocol();
   const servicesReady = deferred<Services>();
-  setupIpc(servicesReady.promise);
-  const window = setupWindow();
+  // The IPC handlers hold this facade: "Check again" can put a configured core in place of the stand-in.
+  const live: Services = {
+    get auth() {
+      return (services as Services).auth;
+    },
+    get providerInfo() {
+      return (services as Services).providerInfo;
+    },
+    get apiBaseUrls() {
+      return (services as Services).apiBaseUrls;
+    },
+    get externalOrigins() {
+      return (services as Services).externalOrigins;
+    },
+    get configured() {
+      return (services as Services).configured;
+    },
+  };
+  let unsubscribe = (): void => undefined;
+  const adopt = async (next: Services): Promise<void> => {
+    unsubscribe();
+    services = next;
+    unsubscribe = next.auth.onSessionChange((state) => {
+      signInLink.stateChanged(state);
+      window.sendSession(toWireState(state));
+    });
+    window.sendSession(toWireState(next.auth.getSession()));
+    if (next.configured) {
+      setupLifecycle(next);
+      void setupProtocolClient();
+      await bootAuth(next.auth, deepLinks, log);
+    }
+  };
+  const recheckConfiguration = createConfigurationRecheck({ current: () => live, setup: setupAuth, adopt, logger: log });
+  setupIpc(servicesReady.promise, recheckConfiguration);
+  const windowState = createWindowStateStore({ directory: app.getPath('userData'), files: nodeWindowStateFiles, logger: log });
+  const window = setupWindow(await windowState.load(), windowState);
   keepWindow(window);
+  setupAppMenu({
+    Menu,
+    dialog,
+    platform: process.platform,
+    productName: PRODUCT_NAME,
+    developmentTools: !app.isPackaged,
+    window: () => window.ensure(),
+    aboutFacts: () => ({
+      productName: PRODUCT_NAME,
+      version: app.getVersion(),
+      electronVersion: process.versions.electron ?? '',
+      chromeVersion: process.versions.chrome ?? '',
+      providerHost: services?.providerInfo.issuerHost ?? '',
+      development: services?.providerInfo.development ?? false,
+    }),
+  });
 
-  services = await setupAuth();
-  servicesReady.resolve(services);
-  const { auth } = services;
-  auth.onSessionChange((state) => window.sendSession(toWireState(state)));
-  window.sendSession(toWireState(auth.getSession()));
-
-  setupLifecycle(services);
-  setupPower(auth);
-  void setupProtocolClient();
-  await bootAuth(auth, deepLinks, log);
+  const first = await setupAuth();
+  servicesReady.resolve(live);
+  setupPower(live);
+  await adopt(first);
 }
 
 /** app://com.example.desktop/… serves dist/renderer, with the CSP on every response. */
@@ -155,15 +211,28 @@ function setupAppProtocol(): void {
 }
 
 /** The contract's channels, sender-checked. Calls made before the core exists wait for it. */
-function setupIpc(services: Promise<Services>): void {
+function setupIpc(services: Promise<Services>, recheckConfiguration: () => Promise<SessionState>): void {
   const router = createIpcRouter({ ipcMain, origin: appOriginOf(APP_ORIGIN), logger: log });
-  registerSessionHandlers(router, services);
+  registerSessionHandlers(router, services, { recheckConfiguration });
+  registerClipboardHandlers(router, {
+    clipboard,
+    signInLink: () => signInLink.current(),
+    report: { productName: PRODUCT_NAME, version: app.getVersion(), runtime: `Electron ${process.versions.electron ?? '?'}, ${process.platform} ${process.arch}` },
+  });
 }
 
-function setupWindow(): MainWindowHolder {
+/** The one window, where it was last time (window-state.ts), saved again when it closes. */
+function setupWindow(saved: WindowState | undefined, windowState: WindowStateStore): MainWindowHolder {
+  const options = mainWindowOptions(PRELOAD, PRODUCT_NAME, nativeTheme.shouldUseDarkColors ? 'dark' : 'light');
+  let first = true;
+  app.on('browser-window-created', (_event, created) => {
+    keepWindowState(created, windowState, first && saved?.maximized === true);
+    first = false;
+  });
+  const displays = [screen.getPrimaryDisplay(), ...screen.getAllDisplays()];
   const holder = createMainWindowHolder({
     BrowserWindow,
-    options: mainWindowOptions(PRELOAD, PRODUCT_NAME),
+    options: { ...options, ...restoredBounds(saved, displays, options) },
     entryUrl: APP_ENTRY_URL,
     logger: log,
     focusApp: () => {
@@ -205,6 +274,7 @@ async function setupAuth(): Promise<Services> {
     providerInfo: { issuerHost: '', development: false },
     apiBaseUrls: [],
     externalOrigins: [],
+    configured: false,
   });
   if (setup.kind === 'invalid') return unavailable(setup.error);
   const { config } = setup;
@@ -213,7 +283,11 @@ async function setupAuth(): Promise<Services> {
     auth = createAuthService({
       config,
       vault: createKeytarVault(APP_IDENTITY.keychainService),
-      openExternal: (url) => shell.openExternal(assertBrowserUrl(url)),
+      openExternal: (url) => {
+        const target = assertBrowserUrl(url);
+        signInLink.opened(target);
+        return shell.openExternal(target);
+      },
       logger: createRedactingLogger('auth'),
     });
   } catch (error) {
@@ -227,6 +301,7 @@ async function setupAuth(): Promise<Services> {
     apiBaseUrls: config.apiBaseUrls,
     externalOrigins: externalOriginsFor(config.issuer),
     ...(setup.devProvider === undefined ? {} : { devProvider: setup.devProvider }),
+    configured: true,
   };
 }
 
@@ -257,8 +332,8 @@ async function setupProtocolClient(): Promise<void> {
 }
 
 /** After sleep the access token may be due: the core refreshes if so. */
-function setupPower(auth: AuthService): void {
-  powerMonitor.on('resume', () => auth.resume());
+function setupPower(services: Pick<Services, 'auth'>): void {
+  powerMonitor.on('resume', () => services.auth.resume());
 }
 
 /** On quit: stop the core's timers and listeners, and the development provider if we started it. */

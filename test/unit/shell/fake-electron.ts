@@ -47,6 +47,12 @@ export interface FakeElectronState {
   permissionCheck?: () => boolean;
   readonly app: FakeApp;
   readonly powerMonitor: EventEmitter;
+  /** Every text written to the clipboard. */
+  readonly clipboard: string[];
+  /** The application menu's template, as main.ts built it (null before). */
+  applicationMenu: unknown[] | null;
+  /** Options of every message box shown (the About box). */
+  readonly messageBoxes: unknown[];
   becomeReady(): void;
 }
 
@@ -103,6 +109,9 @@ class FakeApp extends EventEmitter {
     state.calls.push(`setName ${name}`);
     state.appName = name;
   }
+  getVersion(): string {
+    return '0.1.0-test';
+  }
   setAsDefaultProtocolClient(...args: unknown[]): boolean {
     state.protocolClients.push(args);
     return true;
@@ -122,6 +131,7 @@ export class FakeBrowserWindow extends EventEmitter {
     super();
     state.calls.push('new BrowserWindow');
     state.windows.push(this);
+    state.app.emit('browser-window-created', {}, this);
     state.app.emit('web-contents-created', {}, this.webContents);
   }
   loadURL(url: string): Promise<void> {
@@ -130,6 +140,17 @@ export class FakeBrowserWindow extends EventEmitter {
   }
   isDestroyed(): boolean {
     return false;
+  }
+  maximized = false;
+  getNormalBounds(): { x: number; y: number; width: number; height: number } {
+    const { x, y, width, height } = this.options as { x?: number; y?: number; width: number; height: number };
+    return { x: x ?? 100, y: y ?? 100, width, height };
+  }
+  isMaximized(): boolean {
+    return this.maximized;
+  }
+  maximize(): void {
+    this.maximized = true;
   }
   isMinimized(): boolean {
     return this.minimized;
@@ -163,6 +184,9 @@ const state: FakeElectronState = {
   protocolClients: [],
   app,
   powerMonitor: powerMonitorEmitter,
+  clipboard: [],
+  applicationMenu: null,
+  messageBoxes: [],
   becomeReady: () => app.markReady(),
 };
 (globalThis as unknown as { __fakeElectron?: FakeElectronState }).__fakeElectron = state;
@@ -205,3 +229,35 @@ export const shell = {
     state.opened.push(url);
   },
 };
+
+export const clipboard = {
+  writeText(text: string): void {
+    state.clipboard.push(text);
+  },
+};
+
+export const Menu = {
+  buildFromTemplate(template: unknown[]): { template: unknown[] } {
+    return { template };
+  },
+  setApplicationMenu(menu: { template: unknown[] } | null): void {
+    state.calls.push('setApplicationMenu');
+    state.applicationMenu = menu?.template ?? null;
+  },
+};
+
+export const dialog = {
+  async showMessageBox(_window: unknown, options: unknown): Promise<{ response: number }> {
+    state.messageBoxes.push(options);
+    return { response: 0 };
+  },
+};
+
+/** One 1920×1080 display with a 40 px task bar. */
+const display = { id: 1, bounds: { x: 0, y: 0, width: 1920, height: 1080 }, workArea: { x: 0, y: 0, width: 1920, height: 1040 } };
+export const screen = {
+  getPrimaryDisplay: () => display,
+  getAllDisplays: () => [display],
+};
+
+export const nativeTheme = { shouldUseDarkColors: false };

@@ -16,7 +16,8 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -30,6 +31,9 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../.
 const CALLBACK = `${APP_IDENTITY.urlScheme}:/callback?code=cold-start-code&state=s1`;
 const trusted = { senderFrame: { url: `app://${APP_IDENTITY.rendererHost}/index.html`, parent: null }, sender: {} as { mainFrame: unknown } };
 trusted.sender.mainFrame = trusted.senderFrame;
+
+/** The contract's invoke channels: session (8) and clipboard (2). */
+const IPC_CHANNELS = 10;
 
 async function until<T>(probe: () => T | undefined, what: string, timeoutMs = 10_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
@@ -105,7 +109,7 @@ describe('main.ts wiring (Electron stand-in)', () => {
   /** The session and provider info the renderer would get once the core (or its stand-in) is in place. */
   async function sessionOf(electron: FakeElectronState) {
     electron.becomeReady();
-    await until(() => electron.ipcHandlers.size === 7, 'the IPC handlers');
+    await until(() => electron.ipcHandlers.size === IPC_CHANNELS, 'the IPC handlers');
     const session = (await electron.ipcHandlers.get('getSession')?.(trusted)) as { ok: true; value: { status: string; error?: { code: string; message: string } } };
     const info = (await electron.ipcHandlers.get('getProviderInfo')?.(trusted)) as { ok: true; value: { issuerHost: string; development: boolean } };
     return { session: session.value, info: info.value };
@@ -157,7 +161,7 @@ describe('main.ts wiring (Electron stand-in)', () => {
 
     electron.becomeReady();
     const window = await until(() => electron.windows[0], 'the window');
-    await until(() => electron.ipcHandlers.size === 7, 'the IPC handlers');
+    await until(() => electron.ipcHandlers.size === IPC_CHANNELS, 'the IPC handlers');
     const ready = electron.calls.indexOf('ready');
     assert.ok(electron.calls.indexOf('protocol.handle app') > ready);
     assert.ok(electron.calls.indexOf('protocol.handle app') < electron.calls.indexOf('new BrowserWindow'), 'app:// is served before the window loads');
@@ -228,7 +232,7 @@ describe('main.ts wiring (Electron stand-in)', () => {
   it('shows config_invalid as the session, without crashing, when the configuration is wrong', async () => {
     const electron = await startApp('invalid', { OIDC_ISSUER: 'http://login.example.com', OIDC_CLIENT_ID: 'desktop', OIDC_REDIRECT_URI: `${APP_IDENTITY.urlScheme}:/callback` });
     electron.becomeReady();
-    await until(() => electron.ipcHandlers.size === 7, 'the IPC handlers');
+    await until(() => electron.ipcHandlers.size === IPC_CHANNELS, 'the IPC handlers');
     const session = (await electron.ipcHandlers.get('getSession')?.(trusted)) as { ok: true; value: { status: string; error: { code: string; message: string } } };
     assert.equal(session.value.status, 'error');
     assert.equal(session.value.error.code, 'config_invalid');
@@ -248,24 +252,49 @@ describe('main.ts wiring (Electron stand-in)', () => {
       const electron = await startApp(`packaged-unconfigured-${variant}`, {}, [], { variant, isPackaged: true, appData });
       const { session, info } = await sessionOf(electron);
       assert.equal(session.status, 'error');
-      assert.equal(session.error?.code, 'config_invalid');
+      assert.equal(session.error?.code, 'config_missing');
       assert.ok(session.error?.message.includes(`Create the file ${userData}/oidc-config.json`), session.error?.message);
       assert.ok(session.error?.message.includes('- Windows: %APPDATA%'), session.error?.message);
       assert.deepEqual(info, { issuerHost: '', development: false });
       assert.equal(listeningServers(), serversBefore, 'a server was started');
       assert.ok(!logged.some((line) => line.includes('using the development provider')), 'the development provider was used');
       const signIn = (await electron.ipcHandlers.get('signIn')?.(trusted)) as { ok: false; error: { code: string } };
-      assert.equal(signIn.error.code, 'config_invalid');
+      assert.equal(signIn.error.code, 'config_missing');
       assert.deepEqual(electron.opened, [], 'no browser was opened');
       electron.app.emit('will-quit');
     });
   }
 
+  // Issue 15: the first run is a welcome, and "Check again" reads the file the user just created, without a restart.
+  it('welcome, then "Check again" after the configuration file was created: the configured core takes over, no restart', async () => {
+    const appData = await mkdtemp(path.join(outDir, 'recheck-'));
+    const electron = await startApp('recheck', {}, [], { isPackaged: true, appData });
+    const { session } = await sessionOf(electron);
+    assert.equal(session.error?.code, 'config_missing');
+    const recheck = electron.ipcHandlers.get('recheckConfiguration');
+    assert.ok(recheck, 'the channel exists');
+    const still = (await recheck(trusted)) as { ok: true; value: { status: string; error?: { code: string } } };
+    assert.equal(still.value.error?.code, 'config_missing', 'nothing created yet: still the welcome');
+
+    await mkdir(path.join(appData, APP_IDENTITY.productName), { recursive: true });
+    await writeFile(
+      path.join(appData, APP_IDENTITY.productName, 'oidc-config.json'),
+      JSON.stringify({ issuer: 'http://127.0.0.1:9', clientId: 'desktop', redirectUri: APP_IDENTITY.defaultRedirectUri }),
+    );
+    const after = (await recheck(trusted)) as { ok: true; value: { status: string; error?: { code: string } } };
+    assert.notEqual(after.value.status, 'error', `configured now: ${JSON.stringify(after.value)}`);
+    const info = (await electron.ipcHandlers.get('getProviderInfo')?.(trusted)) as { ok: true; value: { issuerHost: string } };
+    assert.equal(info.value.issuerHost, '127.0.0.1:9', 'the IPC handlers use the new core');
+    const window = electron.windows[0];
+    assert.ok(window?.webContents.sent.some(([, payload]) => (payload as { status?: string }).status !== 'error'), 'the renderer was told the new state');
+    electron.app.emit('will-quit');
+  });
+
   it('the production build, not packaged, nothing configured: no development provider either', async () => {
     const serversBefore = listeningServers();
     const electron = await startApp('unpackaged-production', {}, [], { variant: 'production', isPackaged: false });
     const { session, info } = await sessionOf(electron);
-    assert.equal(session.error?.code, 'config_invalid');
+    assert.equal(session.error?.code, 'config_missing');
     assert.equal(info.development, false);
     assert.equal(listeningServers(), serversBefore, 'a server was started');
     electron.app.emit('will-quit');
@@ -295,7 +324,7 @@ describe('main.ts wiring (Electron stand-in)', () => {
     let issuerHost = '';
     try {
       electron.becomeReady();
-      await until(() => electron.ipcHandlers.size === 7, 'the IPC handlers');
+      await until(() => electron.ipcHandlers.size === IPC_CHANNELS, 'the IPC handlers');
       const info = (await electron.ipcHandlers.get('getProviderInfo')?.(trusted)) as { ok: true; value: { issuerHost: string; development: boolean } };
       issuerHost = info.value.issuerHost;
       assert.equal(info.value.development, true);
@@ -346,7 +375,59 @@ describe('main.ts wiring (Electron stand-in)', () => {
     });
     const electron = await startApp('second', {}, [CALLBACK]);
     assert.equal(lockRefused, true);
-    assert.deepEqual(electron.calls, ['requestSingleInstanceLock', 'quit']);
+    assert.deepEqual(electron.calls, [`setName ${APP_IDENTITY.productName}`, 'setPath userData', 'requestSingleInstanceLock', 'quit']);
     assert.equal(electron.app.listenerCount('second-instance'), 0);
+  });
+
+  it('the app menu (developer tools only in development runs), the About box, and the window where it was last time', async () => {
+    const appData = await mkdtemp(path.join(outDir, 'appData-'));
+    const userData = path.join(appData, APP_IDENTITY.productName);
+    type Item = { id?: string; role?: string; label?: string; click?: () => void; submenu?: Item[] };
+    const flat = (template: unknown): Item[] => (template as Item[]).flatMap((item) => [item, ...(Array.isArray(item.submenu) ? flat(item.submenu) : [])]);
+    const env = { OIDC_ISSUER: 'http://127.0.0.1:9', OIDC_CLIENT_ID: 'desktop', OIDC_REDIRECT_URI: `${APP_IDENTITY.urlScheme}:/callback` };
+
+    const packaged = await startApp('menu-packaged', env, [], { isPackaged: true, appData });
+    packaged.becomeReady();
+    const window = await until(() => packaged.windows[0], 'the window');
+    await until(() => packaged.ipcHandlers.size === IPC_CHANNELS, 'the IPC handlers');
+    const menu = flat(await until(() => packaged.applicationMenu ?? undefined, 'the application menu'));
+    assert.deepEqual(
+      menu.filter((item) => ['toggleDevTools', 'reload', 'forceReload'].includes(item.role ?? '')),
+      [],
+      'no developer tools or reload in a packaged build',
+    );
+    // Once the core is in place (the provider info answers), the box names its host.
+    await packaged.ipcHandlers.get('getProviderInfo')?.(trusted);
+    const about = menu.find((item) => item.id === 'about');
+    about?.click?.();
+    const box = (await until(() => packaged.messageBoxes[0], 'the About box')) as { title: string; detail: string };
+    assert.equal(box.title, `About ${APP_IDENTITY.productName}`);
+    assert.match(box.detail, /^Version 0\.1\.0-test\nElectron .*\nSign-in service: 127\.0\.0\.1:9$/);
+    assert.equal(window.options['x'], undefined, 'first run: the default place');
+
+    // Closing saves the bounds in the user-data folder; the next run opens there.
+    window.emit('close');
+    await until(() => existsSync(path.join(userData, 'window-state.json')), 'the saved window state');
+    const saved = JSON.parse(await readFile(path.join(userData, 'window-state.json'), 'utf8')) as { bounds: Record<string, number>; maximized: boolean };
+    assert.deepEqual(saved, { bounds: { x: 100, y: 100, width: window.options['width'], height: window.options['height'] }, maximized: false });
+    await writeFile(path.join(userData, 'window-state.json'), JSON.stringify({ bounds: { x: 3000, y: 200, width: 600, height: 700 }, maximized: true }));
+    const again = await startApp('menu-packaged-again', env, [], { isPackaged: true, appData });
+    again.becomeReady();
+    const reopened = await until(() => again.windows[0], 'the window');
+    // Saved on a display that is gone (x 3000 on a 1920-wide screen): centred on the one there is, maximized as it was.
+    assert.deepEqual([reopened.options['x'], reopened.options['y'], reopened.options['width'], reopened.options['height']], [660, 170, 600, 700]);
+    assert.equal(reopened.isMaximized(), true);
+    await until(() => again.ipcHandlers.size === IPC_CHANNELS, 'the IPC handlers');
+
+    const development = await startApp('menu-development', env, [], { isPackaged: false, appData, variant: 'development' });
+    development.becomeReady();
+    const devMenu = flat(await until(() => development.applicationMenu ?? undefined, 'the application menu'));
+    assert.ok(devMenu.some((item) => item.role === 'toggleDevTools'), 'development runs keep the developer tools');
+    await until(() => development.ipcHandlers.size === IPC_CHANNELS, 'the IPC handlers');
+    // Each instance's core stops its timers on quit, as the app does.
+    for (const instance of [packaged, again, development]) {
+      await instance.ipcHandlers.get('getProviderInfo')?.(trusted);
+      instance.app.emit('will-quit');
+    }
   });
 });
