@@ -156,7 +156,7 @@ function signedOutScreen(state: Extract<SessionState, { status: 'signed-out' }>,
 export const STILL_WAITING_AFTER_MS = 60_000;
 
 function signingInScreen(context: ViewContext): HTMLElement {
-  const stillWaiting = notice('info', 'Still waiting for the browser… If no sign-in page opened, open the browser again or copy the sign-in link into the browser you use; or cancel.');
+  const stillWaiting = notice('info', 'Still waiting for the browser… If no sign-in page opened, open it again, or copy the sign-in link into the browser you use.');
   stillWaiting.id = 'still-waiting';
   stillWaiting.hidden = true;
   return h(
@@ -288,7 +288,7 @@ function configurationScreen(error: { readonly code: string; readonly message: s
   return h(
     'section',
     { class: 'screen', 'data-screen': firstRun ? 'welcome' : 'setup', 'data-code': error.code },
-    heading(firstRun ? 'Welcome' : 'Fix the sign-in settings'),
+    heading(firstRun ? 'Set up sign-in' : 'Fix the sign-in settings'),
     h('p', { class: firstRun ? 'notice info' : 'notice warning', id: 'error-message' }, messageFor(error.code)),
     error.message ? h('p', { class: 'config-help', id: 'config-help' }, error.message) : null,
     providerLine(context.provider),

@@ -484,7 +484,7 @@ describe('renderer in Chromium against the real core', () => {
     const notSetUp: SessionState = { status: 'error', error: { code: 'config_missing', message: 'Create the file /home/u/.config/OIDC Desktop/oidc-config.json:\n{ "issuer": … }' } };
     await pushState(notSetUp);
     await screen('welcome');
-    assert.equal(await page.textContent('#screen-title'), 'Welcome');
+    assert.equal(await page.textContent('#screen-title'), 'Set up sign-in');
     assert.match((await page.textContent('#error-message')) ?? '', /^Welcome! To sign in, the app needs to know your sign-in service/);
     assert.equal(await page.getAttribute('#error-message', 'class'), 'notice info', 'a notice, not an error');
     assert.match((await page.textContent('#config-help')) ?? '', /oidc-config\.json:\n\{ "issuer": … \}/);

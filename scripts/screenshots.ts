@@ -1,0 +1,178 @@
+/**
+ * `npm run screenshots`: pictures of the app's main screens, light and dark,
+ * for the README (docs/screenshots/*.png).
+ *
+ * The renderer is the real bundle (scripts/build.mjs --renderer-only, as the
+ * renderer tests build it), served through the app's own app:// handler with
+ * its CSP, in Chromium through playwright-core: TEST_BROWSER when set, else
+ * Debian's /usr/bin/chromium. `window.session` is a stand-in that answers
+ * each screen's session state, the same states the renderer tests
+ * (test/integration/renderer/renderer.test.ts) drive the real core into; the
+ * clock is fixed, so the pictures change only when the UI does.
+ *
+ * Run it after changing anything under renderer/, look at the pictures, and
+ * commit them with the change.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdir, mkdtemp, rm, stat } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium, type Page } from 'playwright-core';
+import type { ProviderInfo, SessionState, UserInfo } from '../main/ipc/contract';
+import { APP_ORIGIN, createAppProtocolHandler } from '../main/shell/app-protocol';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const OUT_DIR = path.join(root, 'docs', 'screenshots');
+const BROWSER = process.env['TEST_BROWSER'] || '/usr/bin/chromium';
+/** The app window's default width (main/shell/window-options.ts); each picture is as tall as its screen, at least this. */
+const VIEWPORT = { width: 520, height: 420 };
+/** A fixed moment for every picture: 10:42 UTC. */
+const NOW = Date.parse('2026-03-02T10:42:00Z');
+
+const configuredProvider: ProviderInfo = { issuerHost: 'login.example.com', development: false };
+const claims: UserInfo = {
+  sub: '248289761001',
+  name: 'Dana Demo',
+  given_name: 'Dana',
+  family_name: 'Demo',
+  email: 'dana@example.com',
+  email_verified: true,
+  locale: 'en-GB',
+};
+
+interface Scene {
+  readonly name: string;
+  readonly state: SessionState;
+  /** Default: a configured provider. Unconfigured (the welcome screen): no host. */
+  readonly provider?: ProviderInfo;
+  /** What to do on the page before the picture (a click, the clock moved on). */
+  readonly act?: (page: Page) => Promise<void>;
+}
+
+const scenes: readonly Scene[] = [
+  { name: 'signed-out', state: { status: 'signed-out' } },
+  {
+    name: 'signing-in',
+    state: { status: 'signing-in' },
+    act: async (page) => {
+      // The note a sign-in shows after waiting a minute.
+      await page.clock.runFor(61_000);
+      await page.waitForSelector('#still-waiting:visible');
+    },
+  },
+  {
+    name: 'signed-in',
+    state: { status: 'signed-in', user: { sub: claims.sub, name: 'Dana Demo', email: 'dana@example.com' }, expiresAt: NOW + 3_600_000 },
+    act: async (page) => {
+      await page.click('#show-profile');
+      await page.waitForSelector('#profile:not([hidden])');
+      // The picture shows the screen, not the focus ring or hover of the button just clicked.
+      await page.evaluate('document.activeElement && document.activeElement.blur()');
+      await page.mouse.move(0, 0);
+    },
+  },
+  { name: 'offline', state: { status: 'restoring', retry: { code: 'network_error', message: '', retryAt: NOW + 90_000 } } },
+  {
+    name: 'error',
+    state: { status: 'error', error: { code: 'discovery_failed', message: 'The provider at https://login.example.com answered HTTP 503.' } },
+  },
+  {
+    name: 'welcome',
+    provider: { issuerHost: '', development: false },
+    state: {
+      status: 'error',
+      error: {
+        code: 'config_missing',
+        message:
+          'Create the file /home/dana/.config/OIDC Desktop/oidc-config.json with:\n{\n  "issuer": "https://login.example.com",\n  "clientId": "<your client id>"\n}',
+      },
+    },
+  },
+];
+
+/** `window.session` for one scene: answers its state, and userinfo with the claims above. */
+function bridgeScript(state: SessionState, provider: ProviderInfo): string {
+  return `(() => {
+    const ok = (value) => Promise.resolve({ ok: true, value });
+    const state = ${JSON.stringify(state)};
+    Object.defineProperty(window, 'session', {
+      enumerable: true,
+      value: Object.freeze({
+        getSession: () => ok(state),
+        getProviderInfo: () => ok(${JSON.stringify(provider)}),
+        signIn: () => ok(undefined),
+        cancelSignIn: () => ok(undefined),
+        signOut: () => ok(undefined),
+        getUserInfo: () => ok(${JSON.stringify(claims)}),
+        callApi: () => ok({ status: 200, contentType: null, body: null }),
+        recheckConfiguration: () => ok(state),
+        copySignInLink: () => ok(undefined),
+        copyErrorDetails: () => ok(undefined),
+        onSessionChanged: () => () => {},
+      }),
+    });
+  })();`;
+}
+
+async function main(): Promise<void> {
+  const buildDir = await mkdtemp(path.join(tmpdir(), 'screenshots-'));
+  const server = createServer();
+  try {
+    const build = spawnSync(process.execPath, [path.join(root, 'scripts/build.mjs'), '--renderer-only', '--quiet', '--out', buildDir], { encoding: 'utf8' });
+    if (build.status !== 0) throw new Error(`the renderer build failed: ${build.stderr || build.stdout}`);
+    const handler = createAppProtocolHandler({ rootDir: path.join(buildDir, 'renderer') });
+    server.on('request', (req, res) => {
+      handler(new Request(`${APP_ORIGIN}${req.url ?? '/'}`, { method: req.method ?? 'GET' }))
+        .then(async (response) => {
+          res.writeHead(response.status, Object.fromEntries(response.headers));
+          res.end(Buffer.from(await response.arrayBuffer()));
+        })
+        .catch(() => {
+          res.writeHead(500);
+          res.end();
+        });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+
+    await mkdir(OUT_DIR, { recursive: true });
+    const browser = await chromium.launch({ executablePath: BROWSER, headless: true, args: ['--no-sandbox', '--disable-gpu', '--font-render-hinting=none'] });
+    try {
+      for (const colorScheme of ['light', 'dark'] as const) {
+        for (const scene of scenes) {
+          const context = await browser.newContext({ viewport: VIEWPORT, deviceScaleFactor: 1, colorScheme, locale: 'en-GB', timezoneId: 'UTC' });
+          const page = await context.newPage();
+          page.setDefaultTimeout(15_000);
+          const problems: string[] = [];
+          page.on('console', (message) => {
+            if (message.type() === 'error') problems.push(message.text());
+          });
+          page.on('pageerror', (error) => problems.push(error.message));
+          await page.clock.install({ time: NOW });
+          await page.addInitScript({ content: bridgeScript(scene.state, scene.provider ?? configuredProvider) });
+          await page.goto(`${origin}/index.html`);
+          await page.waitForSelector(`[data-screen]:not([data-screen="starting"])`);
+          await scene.act?.(page);
+          if (problems.length > 0) throw new Error(`the ${scene.name} screen (${colorScheme}) logged errors: ${problems.join('; ')}`);
+          const file = path.join(OUT_DIR, `${scene.name}-${colorScheme}.png`);
+          await page.screenshot({ path: file, fullPage: true });
+          process.stdout.write(`${path.relative(root, file)} (${Math.round((await stat(file)).size / 1024)} KB)\n`);
+          await context.close();
+        }
+      }
+    } finally {
+      await browser.close();
+    }
+  } finally {
+    server.close();
+    await rm(buildDir, { recursive: true, force: true });
+  }
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`screenshots: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(1);
+});
