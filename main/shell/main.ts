@@ -284,9 +284,10 @@ async function setupAuth(): Promise<Services> {
       config,
       vault: createKeytarVault(APP_IDENTITY.keychainService),
       openExternal: (url) => {
-        const target = assertBrowserUrl(url);
-        signInLink.opened(target);
-        return shell.openExternal(target);
+        // assertBrowserUrl throws for a URL the browser may not get; only a URL it let through is kept.
+        const opening = shell.openExternal(assertBrowserUrl(url));
+        signInLink.opened(url);
+        return opening;
       },
       logger: createRedactingLogger('auth'),
     });
