@@ -45,7 +45,7 @@ export function parseApiUrl(request: ApiRequest, config: AuthConfig): URL {
   } catch {
     throw new AuthError('api_not_allowed', 'The API address is not a valid URL.');
   }
-  if (!isAllowedApiUrl(url, config.apiBaseUrls)) {
+  if (!isAllowedApiUrl(url, [...config.apiBaseUrls, ...config.apis.map((api) => api.baseUrl)])) {
     throw new AuthError('api_not_allowed', `The app is not configured to call ${url.origin}${url.pathname}.`);
   }
   return url;
@@ -84,14 +84,14 @@ export async function sendDpopApiRequest(configuration: oidc.Configuration, dpop
 }
 
 /** The headers and body every API call shares: JSON in, JSON (or text) accepted. */
-function jsonRequest(request: ApiRequest): { headers: Headers; body: string | undefined } {
+export function jsonRequest(request: ApiRequest): { headers: Headers; body: string | undefined } {
   const headers = new Headers({ accept: 'application/json, text/plain;q=0.9' });
   if (request.body === undefined) return { headers, body: undefined };
   headers.set('content-type', 'application/json');
   return { headers, body: JSON.stringify(request.body) };
 }
 
-async function toApiResponse(response: Response): Promise<ApiResponse> {
+export async function toApiResponse(response: Response): Promise<ApiResponse> {
   const contentType = response.headers.get('content-type');
   const text = (await response.text()).slice(0, MAX_API_TEXT);
   let parsed: unknown = text;

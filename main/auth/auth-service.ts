@@ -1,3 +1,5 @@
+import { createApiAuthorization } from './api-authorization';
+import { createApiCalls } from './api-calls';
 import { AuthContext } from './auth-context';
 import type { AuthService, AuthServiceOptions } from './ports';
 import { fetchMissingDisplayClaims } from './display-claims';
@@ -20,6 +22,17 @@ export function createAuthService(options: AuthServiceOptions): AuthService {
   const flow = createSignInFlow(ctx, session);
   const signOut = createSignOut(ctx, flow, session);
   const calls: ResourceCalls = createResourceCalls(ctx, session);
+  // Configured APIs get their own tokens (api-calls.ts); they go when the session does.
+  const apis = createApiCalls(ctx, session);
+  const apiAuthorization = createApiAuthorization(ctx, session, flow, apis);
+  let apiSessionSub: string | undefined;
+  ctx.listeners.add((state) => {
+    const sub = state.status === 'signed-in' ? state.user.sub : undefined;
+    if (sub === apiSessionSub) return;
+    apiSessionSub = sub;
+    apis.reset();
+    apiAuthorization.reset();
+  });
 
   return {
     async ready() {
@@ -41,7 +54,13 @@ export function createAuthService(options: AuthServiceOptions): AuthService {
       return () => ctx.listeners.delete(listener);
     },
     getUserInfo: calls.getUserInfo,
-    callApi: calls.callApi,
+    callApi(request) {
+      const api = apis.apiOf(request);
+      return api ? apis.call(api, request) : calls.callApi(request);
+    },
+    grantApiAccess: apiAuthorization.grantApiAccess,
+    stepUpApi: apiAuthorization.stepUpApi,
+    getApiStatuses: apis.statuses,
     dispose() {
       ctx.disposed = true;
       ctx.generation += 1;

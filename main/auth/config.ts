@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { validateApis, type ApiConfig } from './api-config';
 import { parseConfigText } from './config-file-text';
 import { AuthError } from './errors';
 import { FEATURE_SETTINGS, isFeatureSetting, type FeatureSetting } from './feature-setting';
@@ -19,6 +20,8 @@ export interface AuthConfig {
   readonly endSessionInBrowser: boolean;
   /** Base URLs the app may call with the access token (https, or http on loopback). */
   readonly apiBaseUrls: readonly string[];
+  /** APIs that get their own access token (scopes and/or resource), see api-config.ts. Their base URLs are allowed too. */
+  readonly apis: readonly ApiConfig[];
   /**
    * A "client secret" the provider hands out for installed apps (Google's
    * "Desktop app" clients) and still asks for at the token endpoint. Not a
@@ -181,6 +184,8 @@ export function validateConfig(raw: RawConfig): AuthConfig {
     }
   }
 
+  const apis = validateApis(raw['apis'], apiBaseUrls, problem);
+
   const clientSecret = raw['clientSecret'];
   if (clientSecret !== undefined && (typeof clientSecret !== 'string' || clientSecret === '' || /[\x00-\x1f\x7f]/.test(clientSecret))) {
     problem('clientSecret', 'must be the non-empty string your provider shows for an installed/desktop client, or be left out (most providers need none).');
@@ -213,6 +218,7 @@ export function validateConfig(raw: RawConfig): AuthConfig {
     ...(typeof postLogoutRedirectUri === 'string' ? { postLogoutRedirectUri } : {}),
     endSessionInBrowser: endSessionInBrowser as boolean,
     apiBaseUrls: Object.freeze(apiBaseUrls),
+    apis,
     ...(typeof clientSecret === 'string' ? { clientSecret } : {}),
     logoutHint: logoutHint as AuthConfig['logoutHint'],
     par: par as FeatureSetting,

@@ -33,6 +33,14 @@ export const AUTH_ERROR_CODES = [
   'already_signed_in',
   'userinfo_invalid',
   'api_not_allowed',
+  /** An API's token needs scopes or a resource the user has not granted yet: `grantApiAccess` asks for them (incremental consent). */
+  'consent_required',
+  /** An API asked for a stronger or more recent sign-in (RFC 9470): `stepUpApi` runs it. */
+  'step_up_required',
+  /** The browser came back from a step-up with a sign-in that does not meet what the API asked for (acr, max_age). */
+  'step_up_unmet',
+  /** Another browser round-trip for this session (consent, step-up) is already waiting for the user. */
+  'flow_in_progress',
   'internal_error',
 ] as const;
 

@@ -10,3 +10,5 @@ export { AuthError, AUTH_ERROR_CODES, isAuthError, type AuthErrorCode } from './
 export type { SessionState, SessionStatus, SessionError, UserClaims } from './session-state';
 export type { AuthService, AuthServiceOptions, AuthLogger, ApiRequest, ApiResponse, SessionListener } from './ports';
 export { redactText, redactUrl } from './redact';
+export type { ApiConfig } from './api-config';
+export type { ApiStatus } from './api-calls';

@@ -1,3 +1,4 @@
+import type { ApiStatus } from './api-calls';
 import type { AuthConfig } from './config';
 import type { SecretVault } from './secret-vault';
 import type { SessionState, UserClaims } from './session-state';
@@ -54,8 +55,18 @@ export interface AuthService {
   restore(): Promise<void>;
   /** Call when the machine wakes from sleep: refreshes if the access token is due. */
   resume(): void;
-  /** Calls an allow-listed API with the access token; the token never leaves the core. */
+  /**
+   * Calls an allow-listed API; the token never leaves the core. A URL under
+   * a configured API (`apis`) goes with that API's own access token; may
+   * reject with `consent_required` or `step_up_required` (no browser opens).
+   */
   callApi(request: ApiRequest): Promise<ApiResponse>;
+  /** Incremental consent for `request`'s configured API (a browser round-trip for the same user), then the call. */
+  grantApiAccess(request: ApiRequest): Promise<ApiResponse>;
+  /** Step-up (RFC 9470) for `request`'s configured API, as it asked at its last call, then the call. */
+  stepUpApi(request: ApiRequest): Promise<ApiResponse>;
+  /** Each configured API and its state, for the UI. */
+  getApiStatuses(): ApiStatus[];
   getSession(): SessionState;
   onSessionChange(listener: SessionListener): () => void;
   /** Claims from the userinfo endpoint; their `sub` must equal the ID token's. */

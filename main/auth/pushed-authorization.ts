@@ -80,12 +80,12 @@ export function pushRefusalCode(error: unknown): string {
  *   (an OAuth error, §2.3) or answers with something unusable; `network_error`
  *   (retryable) for a 5xx, a timeout or an unreachable provider.
  */
-export async function pushAuthorizationRequest(configuration: oidc.Configuration, parameters: Readonly<Record<string, string>>, dpop?: oidc.DPoPHandle, why?: { readonly setting: FeatureSetting; readonly required: boolean }): Promise<URL> {
+export async function pushAuthorizationRequest(configuration: oidc.Configuration, parameters: Readonly<Record<string, string>> | URLSearchParams, dpop?: oidc.DPoPHandle, why?: { readonly setting: FeatureSetting; readonly required: boolean }): Promise<URL> {
   try {
-    return await oidc.buildAuthorizationUrlWithPAR(configuration, { ...parameters }, dpop ? { DPoP: dpop } : undefined);
+    return await oidc.buildAuthorizationUrlWithPAR(configuration, parameters instanceof URLSearchParams ? new URLSearchParams(parameters) : { ...parameters }, dpop ? { DPoP: dpop } : undefined);
   } catch (error) {
     // The provider may echo the pushed form (state, nonce, challenge…): none of it reaches a message.
-    throw pushError(error, Object.values(parameters), why);
+    throw pushError(error, parameters instanceof URLSearchParams ? [...parameters.values()] : Object.values(parameters), why);
   }
 }
 

@@ -41,6 +41,31 @@ export interface SessionRefresh {
   adoptDisplayClaims(user: UserClaims): void;
   /** Why the provider refused to renew the current session for good, while its access token lasts; undefined otherwise. */
   renewalRefused(): SessionError | undefined;
+  /**
+   * Runs `use` with the session's tokens while no other request uses the
+   * refresh token (a session refresh, another API's token request, a
+   * re-authorization's adoption): with rotation, two requests with one
+   * refresh token would make the provider see a replay and revoke the grant.
+   * @throws AuthError `not_signed_in` when there is no session with a refresh token.
+   */
+  withRefreshToken<T>(use: (tokens: TokenSet) => Promise<T>): Promise<T>;
+  /**
+   * After a token request for one API made with `sentWith`'s refresh token
+   * (inside {@link withRefreshToken}): a rotated refresh token replaces the
+   * kept one exactly as a session refresh's does (memory, then keychain);
+   * if the session was left meanwhile it is kept in the record or revoked.
+   * @param idToken an ID token the answer carried, already checked (OIDC Core §12.2).
+   */
+  adoptRotatedRefreshToken(sentWith: TokenSet, refreshToken: string, idToken: string | undefined): void;
+  /**
+   * A new grant for the same user from a browser round-trip while signed in
+   * (incremental consent): it becomes the session, the state stays
+   * signed-in, and the refresh token it replaces is revoked once the new
+   * record is written. Runs after any request using the old refresh token.
+   */
+  adoptReauthorization(next: TokenSet): Promise<void>;
+  /** Ends the session because an answer for it cannot be trusted (another user's ID token); the keychain keeps the record. */
+  endUntrusted(error: AuthError): Promise<void>;
 }
 
 /** What the rest of the core hears from the session. */
@@ -71,6 +96,14 @@ export function createSessionRefresh(ctx: AuthContext, hooks: SessionHooks = {})
    * `reason` once the access token has expired.
    */
   let refusal: { readonly tokens: TokenSet; readonly reason: SessionError; readonly cause: AuthError } | undefined;
+  /** Every request that uses the refresh token runs after the one before it (see withRefreshToken). */
+  let refreshTokenInUse: Promise<unknown> = Promise.resolve();
+
+  function oneUseAtATime<T>(work: () => Promise<T>): Promise<T> {
+    const run = refreshTokenInUse.then(work);
+    refreshTokenInUse = run.catch(() => undefined);
+    return run;
+  }
 
   function establish(next: TokenSet, warning?: SessionError, rewriteRecord = false, newGrant = false): void {
     const previous = ctx.tokens;
@@ -205,7 +238,7 @@ export function createSessionRefresh(ctx: AuthContext, hooks: SessionHooks = {})
       if (!refreshTimer) arm(() => void (stored ? restoreWith(stored) : refreshSession()), notBefore - ctx.now());
       return Promise.resolve(undefined);
     }
-    const promise = runRefresh(stored).finally(() => {
+    const promise = oneUseAtATime(() => runRefresh(stored)).finally(() => {
       if (refreshing?.promise === promise) refreshing = undefined;
     });
     refreshing = { generation: ctx.generation, promise };
@@ -459,5 +492,31 @@ export function createSessionRefresh(ctx: AuthContext, hooks: SessionHooks = {})
     stopRefreshing,
     adoptDisplayClaims,
     renewalRefused: () => (refusal && refusal.tokens === ctx.tokens ? refusal.reason : undefined),
+    withRefreshToken(use) {
+      return oneUseAtATime(() => {
+        const tokens = ctx.tokens;
+        if (!tokens?.refreshToken) return Promise.reject(new AuthError('not_signed_in', 'You are not signed in (or the session has no refresh token to get a token for this API).'));
+        return use(tokens);
+      });
+    },
+    adoptRotatedRefreshToken(sentWith, refreshToken, idToken) {
+      const current = ctx.tokens;
+      if (current && current.refreshToken === sentWith.refreshToken) {
+        if (refreshToken === current.refreshToken && idToken === undefined) return;
+        const state = ctx.state;
+        establish(current.withRotatedRefreshToken(refreshToken, idToken), state.status === 'signed-in' ? state.warning : undefined);
+        return;
+      }
+      if (sentWith.refreshToken && refreshToken !== sentWith.refreshToken) void keepOrRetire(sentWith.withRotatedRefreshToken(refreshToken, undefined), sentWith.refreshToken);
+    },
+    adoptReauthorization(next) {
+      return oneUseAtATime(async () => {
+        const state = ctx.state;
+        establish(next, state.status === 'signed-in' ? state.warning : undefined, false, true);
+      });
+    },
+    async endUntrusted(error) {
+      await endSession({ code: error.code, message: error.message }, error, false);
+    },
   };
 }

@@ -18,12 +18,30 @@ import { parseRedirect } from './redirect-url';
 import { toUserClaims } from './session-state';
 import { tokenSetFrom } from './token-response';
 import { revokeTokens } from './token-revocation';
-import type { TokenSet } from './token-set';
+import { TokenSet } from './token-set';
 
 interface ActiveFlow {
   readonly pending: PendingFlow;
   readonly listener: LoopbackListener | undefined;
   readonly expiry: LongTimer;
+  /** Set for a round-trip while signed in (reauthorize): it settles here and never touches the session. */
+  readonly reauthorization?: Reauthorization;
+}
+
+/** A browser round-trip for the signed-in user (incremental consent, step-up), see SignInFlow.reauthorize. */
+interface Reauthorization {
+  readonly tokenParameters: URLSearchParams | undefined;
+  /** ctx.generation when it started: a sign-out or new sign-in since makes its tokens abandoned. */
+  readonly generation: number;
+  resolve(result: ReauthorizationResult): void;
+  reject(error: AuthError): void;
+}
+
+/** What a round-trip while signed in brings back: the token response, its checked ID token claims, and the key its tokens are bound to. */
+export interface ReauthorizationResult {
+  readonly response: oidc.TokenEndpointResponse;
+  readonly claims: oidc.IDToken;
+  readonly dpopKey: DpopKey | undefined;
 }
 
 export interface SignInFlow {
@@ -38,6 +56,18 @@ export interface SignInFlow {
   forgetPersistedFlow(): Promise<void>;
   /** At start-up: deletes a kept flow that is expired or unreadable; a live one stays for its cold-start callback. */
   sweepPersistedFlow(): Promise<void>;
+  /**
+   * A browser round-trip for the signed-in user (incremental consent,
+   * step-up): the authorization request with `parameters` on top of the
+   * usual ones (its `scope` replaces the configured scopes), the code
+   * exchanged with `tokenParameters` (e.g. RFC 8707 `resource`), and the ID
+   * token checked as at sign-in. The session state stays `signed-in` and
+   * nothing of the session changes here: the caller decides what the result
+   * is for. One browser flow at a time. Resolves when the callback has been
+   * redeemed; rejects with `flow_cancelled`, `flow_expired`, the provider's
+   * refusal, or `flow_in_progress` when another flow waits for the user.
+   */
+  reauthorize(parameters: URLSearchParams, tokenParameters?: URLSearchParams): Promise<ReauthorizationResult>;
 }
 
 /**
@@ -59,12 +89,16 @@ export function createSignInFlow(ctx: AuthContext, session: { establishNewGrant(
    * send the request in the browser URL at once. In memory only: after a restart PAR is tried again.
    */
   const pushRefusedBy = new Set<string>();
+  /** A round-trip while signed in is being prepared (discovery, key, push): no second one may start. */
+  let preparing = false;
 
   /** @param keepListener the loopback listener is answering this flow's callback and closes itself once it has. */
-  function endFlow(keepListener = false): void {
+  function endFlow(keepListener = false, reason?: AuthError): void {
     if (!flow) return;
     flow.expiry.cancel();
     if (!keepListener) void flow.listener?.close();
+    // A round-trip while signed in ends with its caller told, unless its callback is being redeemed (reason undefined).
+    if (reason || !keepListener) flow.reauthorization?.reject(reason ?? new AuthError('flow_cancelled', 'The browser sign-in was stopped.'));
     flow = undefined;
   }
 
@@ -117,7 +151,10 @@ export function createSignInFlow(ctx: AuthContext, session: { establishNewGrant(
         code_challenge_method: 'S256',
         ...(dpopKey ? { dpop_jkt: await dpopKey.thumbprint(configuration) } : {}),
       };
-      const authorizeUrl = par.use && !(config.par === 'auto' && pushRefusedBy.has(meta.server.issuer)) ? await pushOrFallBack(meta.server, configuration, parameters, dpopKey) : oidc.buildAuthorizationUrl(configuration, parameters);
+      // RFC 8707 §2.1: the grant covers every configured API's resource, so a token for each can come from the refresh token.
+      const resources = [...new Set(config.apis.flatMap((api) => (api.resource ? [api.resource] : [])))];
+      const request = resources.length === 0 ? parameters : withResources(parameters, resources);
+      const authorizeUrl = par.use && !(config.par === 'auto' && pushRefusedBy.has(meta.server.issuer)) ? await pushOrFallBack(meta.server, configuration, request, dpopKey) : oidc.buildAuthorizationUrl(configuration, request);
       if (mine !== ctx.generation) throw new AuthError('flow_superseded', 'A newer sign-in replaced this one.');
       flow = { pending, listener, expiry: setLongTimeout(() => expireFlow(pending), FLOW_LIFETIME_MS) };
       listener = undefined;
@@ -150,7 +187,7 @@ export function createSignInFlow(ctx: AuthContext, session: { establishNewGrant(
    * without requiring it and refuses this client's push (mayFallBackFromPush), the same request in
    * the browser URL: once, in this sign-in, remembered for the provider until the app restarts.
    */
-  async function pushOrFallBack(server: oidc.ServerMetadata, configuration: oidc.Configuration, parameters: Record<string, string>, dpopKey: DpopKey | undefined): Promise<URL> {
+  async function pushOrFallBack(server: oidc.ServerMetadata, configuration: oidc.Configuration, parameters: Record<string, string> | URLSearchParams, dpopKey: DpopKey | undefined): Promise<URL> {
     const required = server.require_pushed_authorization_requests === true;
     try {
       return await pushAuthorizationRequest(configuration, parameters, dpopKey?.handle(configuration), { setting: config.par, required });
@@ -163,6 +200,11 @@ export function createSignInFlow(ctx: AuthContext, session: { establishNewGrant(
   }
 
   function cancelSignIn(): void {
+    if (flow?.reauthorization) {
+      // The session stays as it is: only the round-trip ends.
+      endFlow(false, new AuthError('flow_cancelled', 'The browser sign-in was cancelled.'));
+      return;
+    }
     if (!flow && ctx.state.status !== 'signing-in') return;
     ctx.generation += 1;
     endFlow();
@@ -172,6 +214,10 @@ export function createSignInFlow(ctx: AuthContext, session: { establishNewGrant(
 
   function expireFlow(pending: PendingFlow): void {
     if (flow?.pending !== pending) return;
+    if (flow.reauthorization) {
+      endFlow(false, new AuthError('flow_expired', 'The browser sign-in took longer than 10 minutes and was stopped.'));
+      return;
+    }
     endFlow();
     void forgetPersistedFlow().catch(() => undefined);
     ctx.fail(new AuthError('flow_expired', 'The sign-in took longer than 10 minutes and was stopped. Please sign in again.'));
@@ -211,6 +257,7 @@ export function createSignInFlow(ctx: AuthContext, session: { establishNewGrant(
       report('state_mismatch', 'This sign-in response does not belong to the sign-in in progress and was ignored. Finish signing in in the most recent browser tab, or sign in again.');
       return true;
     }
+    if (active?.reauthorization) return redeemReauthorization(active, parsed.url, fromListener);
     // Single use: from here on this flow is spent, whatever the outcome.
     if (active) endFlow(fromListener);
     const mine = ++ctx.generation;
@@ -241,6 +288,126 @@ export function createSignInFlow(ctx: AuthContext, session: { establishNewGrant(
         .catch(() => undefined)
         .finally(() => spending.delete(pending.state));
     }
+  }
+
+  /** The callback of a round-trip while signed in: single use, redeemed, and handed to its caller; the session state is not touched. */
+  async function redeemReauthorization(active: ActiveFlow, url: URL, fromListener: boolean): Promise<boolean> {
+    const purpose = active.reauthorization as Reauthorization;
+    const { pending } = active;
+    // Single use; the caller hears of the outcome below, not from endFlow.
+    flow = undefined;
+    active.expiry.cancel();
+    if (!fromListener) void active.listener?.close();
+    if (pending.isExpired(ctx.now())) {
+      purpose.reject(new AuthError('flow_expired', 'The browser sign-in took longer than 10 minutes and was stopped.'));
+      return true;
+    }
+    try {
+      const result = await exchangeForReauthorization(pending, url, purpose.tokenParameters);
+      if (purpose.generation !== ctx.generation) {
+        // Signed out (or signed in anew) meanwhile: the provider issued these tokens anyway.
+        void revokeAbandoned(new TokenSet({ accessToken: result.response.access_token, idToken: undefined, refreshToken: result.response.refresh_token, user: { sub: result.claims.sub }, expiresAt: 0, issuedAt: 0 }));
+        purpose.reject(new AuthError('flow_superseded', 'The session changed while the browser sign-in was completing; its result was discarded.'));
+        return true;
+      }
+      purpose.resolve(result);
+    } catch (error) {
+      purpose.reject(toAuthError(error, 'token', [pending.verifier, pending.state, pending.nonce, url.searchParams.get('code') ?? '']));
+    }
+    return true;
+  }
+
+  async function reauthorize(extra: URLSearchParams, tokenParameters?: URLSearchParams): Promise<ReauthorizationResult> {
+    if (ctx.disposed) throw new AuthError('internal_error', 'The sign-in service has been shut down.');
+    if (ctx.state.status !== 'signed-in') throw new AuthError('not_signed_in', 'You are not signed in.');
+    if (flow || preparing) throw new AuthError('flow_in_progress', 'A sign-in in your browser is already waiting for you. Finish or cancel it first.');
+    const generation = ctx.generation;
+    let listener: LoopbackListener | undefined;
+    let settle!: Pick<Reauthorization, 'resolve' | 'reject'>;
+    const outcome = new Promise<ReauthorizationResult>((resolve, reject) => {
+      settle = { resolve, reject };
+    });
+    const purpose: Reauthorization = { tokenParameters, generation, ...settle };
+    // Claimed before the first await: a second call meanwhile is refused, never a second browser.
+    preparing = true;
+    let opened = false;
+    try {
+      const meta = await ctx.providerWithKeys();
+      const par = decidePar(config.par, meta.server);
+      const dpop = decideDpop(config.dpop, meta.server);
+      const dpopKey = dpop.use ? await DpopKey.generate(dpop.alg) : undefined;
+      const verifier = createCodeVerifier();
+      const stateParam = createState();
+      const nonce = createNonce();
+      const challenge = await challengeFromVerifier(verifier);
+      let redirectUri = mode.uri;
+      if (mode.kind === 'loopback') {
+        listener = await startLoopbackListener(mode.uri, handleLoopbackCallback).catch((error: unknown) => {
+          throw loopbackError(mode.uri, error);
+        });
+        redirectUri = listener.redirectUri;
+      }
+      if (flow || generation !== ctx.generation) throw new AuthError('flow_superseded', 'The session changed before the browser opened.');
+      const pending = new PendingFlow({ state: stateParam, nonce, verifier, redirectUri, issuer: config.issuer, clientId: config.clientId, createdAt: ctx.now(), dpopKey });
+      const configuration = clientConfiguration(meta, config, ctx.deps);
+      const parameters = new URLSearchParams({ ...config.authorizeParams, scope: config.scopes.join(' ') });
+      for (const [name, value] of extra) if (name === 'scope') parameters.set(name, value);
+      for (const name of new Set(extra.keys())) {
+        if (name === 'scope') continue;
+        parameters.delete(name);
+        for (const value of extra.getAll(name)) parameters.append(name, value);
+      }
+      parameters.set('redirect_uri', redirectUri.href);
+      parameters.set('state', stateParam);
+      parameters.set('nonce', nonce);
+      parameters.set('code_challenge', challenge);
+      parameters.set('code_challenge_method', 'S256');
+      if (dpopKey) parameters.set('dpop_jkt', await dpopKey.thumbprint(configuration));
+      const authorizeUrl = par.use && !(config.par === 'auto' && pushRefusedBy.has(meta.server.issuer)) ? await pushOrFallBack(meta.server, configuration, parameters, dpopKey) : oidc.buildAuthorizationUrl(configuration, parameters);
+      if (flow || generation !== ctx.generation) throw new AuthError('flow_superseded', 'The session changed before the browser opened.');
+      flow = { pending, listener, expiry: setLongTimeout(() => expireFlow(pending), FLOW_LIFETIME_MS), reauthorization: purpose };
+      listener = undefined;
+      preparing = false;
+      opened = true;
+      log.info(`opening the browser at ${redactUrl(authorizeUrl)}`);
+      try {
+        await ctx.options.openExternal(authorizeUrl.href);
+      } catch (error) {
+        throw new AuthError('browser_open_failed', 'The web browser could not be opened. Check that a default browser is set, then try again.', { cause: error });
+      }
+    } catch (error) {
+      void listener?.close();
+      const authError = toAuthError(error, 'authorization');
+      if (opened && flow?.reauthorization === purpose) endFlow(false, authError);
+      else settle.reject(authError);
+    } finally {
+      preparing = false;
+    }
+    return outcome;
+  }
+
+  /** The code exchange of a round-trip while signed in (RFC 6749 §4.1.3, RFC 7636 §4.5), with its ID token checked as at sign-in. */
+  async function exchangeForReauthorization(pending: PendingFlow, callbackUrl: URL, tokenParameters: URLSearchParams | undefined): Promise<ReauthorizationResult> {
+    const meta = await ctx.provider();
+    const configuration = clientConfiguration(meta, config, ctx.deps);
+    const dpopKey = await pending.dpopKey();
+    let response: oidc.TokenEndpointResponse & oidc.TokenEndpointResponseHelpers;
+    try {
+      response = await oidc.authorizationCodeGrant(
+        configuration,
+        responseAt(pending.redirectUri, callbackUrl),
+        { pkceCodeVerifier: pending.verifier, expectedState: pending.state, expectedNonce: pending.nonce, idTokenExpected: true },
+        tokenParameters,
+        dpopKey ? { DPoP: dpopKey.handle(configuration) } : undefined,
+      );
+    } finally {
+      adoptJwks(meta, configuration);
+    }
+    const claims = response.claims();
+    if (!claims) throw new AuthError('identity_unverified', 'The provider did not return an ID token.');
+    checkIdTokenClaims(claims, ctx.now(), config.clientId);
+    checkAccessTokenHash(response.id_token, claims.at_hash, response.access_token);
+    return { response, claims, dpopKey };
   }
 
   async function revokeAbandoned(tokens: TokenSet): Promise<void> {
@@ -340,6 +507,7 @@ export function createSignInFlow(ctx: AuthContext, session: { establishNewGrant(
     endFlow: () => endFlow(),
     forgetPersistedFlow,
     sweepPersistedFlow,
+    reauthorize,
   };
 }
 
@@ -348,6 +516,13 @@ function responseAt(redirectUri: URL, received: URL): URL {
   const url = new URL(redirectUri.href);
   url.search = received.search;
   return url;
+}
+
+/** The authorization request's parameters with one `resource` parameter per indicator (RFC 8707 §2). */
+function withResources(parameters: Record<string, string>, resources: readonly string[]): URLSearchParams {
+  const query = new URLSearchParams(parameters);
+  for (const resource of resources) query.append('resource', resource);
+  return query;
 }
 
 /** Constant-time comparison of two protocol secrets. */

@@ -72,6 +72,25 @@ export class TokenSet {
     });
   }
 
+  /**
+   * The same session after a token request for one API (RFC 6749 §6): its
+   * refresh token rotated, and any ID token it carried (checked by the
+   * caller, OIDC Core §12.2); the session's own access token stays.
+   */
+  withRotatedRefreshToken(refreshToken: string, idToken: string | undefined): TokenSet {
+    return new TokenSet({
+      accessToken: this.#accessToken,
+      idToken: idToken ?? this.#idToken,
+      refreshToken,
+      user: this.user,
+      identity: this.identity,
+      expiresAt: this.expiresAt,
+      issuedAt: this.issuedAt,
+      tokenType: this.tokenType,
+      dpopKey: this.dpopKey,
+    });
+  }
+
   toJSON(): { user: UserClaims; expiresAt: number } {
     return { user: this.user, expiresAt: this.expiresAt };
   }

@@ -27,9 +27,10 @@ import { isRecord } from './is-record';
 import { MemoryStorage } from './memory-storage';
 import { PushedOfflineAccess } from './offline-access';
 import { errorPage, formActionSourcesFor, pageCsp, sendHtml, sendText } from './pages';
-import { createOidcProvider, INTROSPECTOR_CLIENT_ID } from './provider-settings';
+import { createOidcProvider, INTROSPECTOR_CLIENT_ID, type DevResourceServer } from './provider-settings';
 
 export { INTROSPECTOR_CLIENT_ID };
+export type { DevResourceServer };
 
 export interface DevProviderOptions {
   /** TCP port on 127.0.0.1; 0 (the default) picks a free one. */
@@ -68,6 +69,12 @@ export interface DevProviderOptions {
    * responses never carry. Default: stderr, only when env `DEV_PROVIDER_DEBUG` is set.
    */
   readonly onError?: (message: string) => void;
+  /**
+   * Resource servers (RFC 8707) the provider issues audience-restricted JWT
+   * access tokens for, each with its scopes. Default none: resource
+   * indicators are off.
+   */
+  readonly resourceServers?: readonly DevResourceServer[];
 }
 
 export interface DevProviderRequest {
@@ -157,6 +164,7 @@ export async function startDevProvider(options: DevProviderOptions = {}): Promis
     storage,
     pushedOfflineAccess: new PushedOfflineAccess(),
     report,
+    resourceServers: options.resourceServers ?? [],
   });
   const providerCallback = provider.callback();
   const interactionHandler = createInteractionHandler(provider, { clientId, csp, report });

@@ -5,7 +5,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type Provider from 'oidc-provider';
 import type { Interaction } from 'oidc-provider';
-import { DEMO_ACCOUNT, DEMO_PASSWORD, DEMO_USERNAME } from './demo-account';
+import { ACR_PASSWORD, ACR_STRONG, authenticate, DEMO_ONE_TIME_CODE } from './demo-account';
 import { describeError } from './error-report';
 import { errorPage, loginPage, sendHtml } from './pages';
 
@@ -77,14 +77,18 @@ export function createInteractionHandler(
       const form = await readForm(req);
       const username = form.get('username') ?? '';
       const password = form.get('password') ?? '';
-      if (username === DEMO_USERNAME && password === DEMO_PASSWORD) {
-        await provider.interactionFinished(req, res, { login: { accountId: DEMO_ACCOUNT.sub } }, { mergeWithLastSubmission: false });
+      const accountId = authenticate(username, password);
+      const code = form.get('code') ?? '';
+      if (accountId && (code === '' || code === DEMO_ONE_TIME_CODE)) {
+        // The one-time code is the "stronger" sign-in a step-up (RFC 9470) asks for with acr_values.
+        const login = code === '' ? { accountId, acr: ACR_PASSWORD, amr: ['pwd'] } : { accountId, acr: ACR_STRONG, amr: ['pwd', 'otp'] };
+        await provider.interactionFinished(req, res, { login }, { mergeWithLastSubmission: false });
         return;
       }
       sendHtml(
         res,
         200,
-        loginPage({ uid, clientId: requestingClient, username, error: 'Wrong username or password.' }),
+        loginPage({ uid, clientId: requestingClient, username, error: accountId ? 'Wrong one-time code.' : 'Wrong username or password.' }),
         csp,
       );
       return;

@@ -3,7 +3,7 @@
  * plain and pushed (RFC 9126) authorization requests.
  */
 import { interactionPolicy } from 'oidc-provider';
-import type { InteractionPolicy, KoaContextWithOIDC } from 'oidc-provider';
+import type { Check, InteractionPolicy, KoaContextWithOIDC } from 'oidc-provider';
 import { isRecord } from './is-record';
 
 /**
@@ -34,7 +34,25 @@ export function devInteractionPolicy(pushed: PushedOfflineAccess): InteractionPo
     ),
     0,
   );
+  policy.get('login')?.checks.add(acrValuesCheck());
   return policy;
+}
+
+/**
+ * A sign-in whose `acr` is not among the request's `acr_values` is done
+ * again (stock oidc-provider treats `acr_values` as voluntary and never asks):
+ * this is how an app's step-up (RFC 9470) reaches the one-time code. Once the
+ * user has signed in for this request, the result stands, whatever its `acr`,
+ * and the ID token says what was reached.
+ */
+function acrValuesCheck(): Check {
+  const { Check } = interactionPolicy;
+  return new Check('acr_values_unmet', 'the requested acr_values were not reached by the current sign-in', (ctx) => {
+    const requested = ctx.oidc.params['acr_values'];
+    if (typeof requested !== 'string' || requested.trim() === '' || ctx.oidc.result?.login) return Check.NO_NEED_TO_PROMPT;
+    const reached = ctx.oidc.session?.acr;
+    return reached !== undefined && requested.split(' ').includes(reached) ? Check.NO_NEED_TO_PROMPT : Check.REQUEST_PROMPT;
+  });
 }
 
 function keepRequestedOfflineAccess(ctx: KoaContextWithOIDC, pushed: PushedOfflineAccess): void {

@@ -71,6 +71,15 @@ declare module 'oidc-provider' {
     readonly client?: Client;
     /** The parsed request body on POST endpoints. */
     readonly body?: UnknownObject;
+    /** What the request refers to; the code or refresh token carries how the user signed in (`acr`, `authTime`). */
+    readonly entities: {
+      readonly AuthorizationCode?: { readonly acr?: string; readonly authTime?: number };
+      readonly RefreshToken?: { readonly acr?: string; readonly authTime?: number };
+    };
+    /** The end-user's session at the provider (authorization endpoint). */
+    readonly session?: { readonly accountId?: string; readonly acr?: string };
+    /** The interaction's results, on the request that resumes after it. */
+    readonly result?: InteractionResults;
   }
 
   /** The Koa context the provider hands to configuration callbacks. */
@@ -130,6 +139,20 @@ declare module 'oidc-provider' {
     error_description?: string;
   }
 
+  /** Errors a configuration callback may throw; the provider answers with their OAuth error code. */
+  export const errors: {
+    /** RFC 8707 §2: `invalid_target`. */
+    InvalidTarget: new (description?: string) => OIDCProviderError;
+  };
+
+  /** What `features.resourceIndicators.getResourceServerInfo` says of a resource server. */
+  export interface ResourceServerInfo {
+    scope: string;
+    audience?: string;
+    accessTokenFormat?: 'opaque' | 'jwt';
+    jwt?: { sign?: { alg: string } };
+  }
+
   export interface GrantInit {
     accountId: string;
     clientId: string;
@@ -169,6 +192,7 @@ declare module 'oidc-provider' {
   export interface Prompt {
     readonly name: string;
     readonly requestable: boolean;
+    readonly checks: { add(check: Check, index?: number): void };
   }
 
   export interface PromptConstructor {
@@ -215,6 +239,10 @@ declare module 'oidc-provider' {
     conformIdTokenClaims?: boolean;
     cookies?: { keys?: string[]; long?: UnknownObject; short?: UnknownObject };
     jwks?: { keys: JWK[] };
+    /** `acr` values the provider may issue (discovery's `acr_values_supported`). */
+    acrValues?: string[];
+    /** Extra claims for access tokens (JWT ones carry them). */
+    extraTokenClaims?: (ctx: KoaContextWithOIDC, token: { readonly kind?: string }) => UnknownObject | undefined | Promise<UnknownObject | undefined>;
     findAccount?: (ctx: KoaContextWithOIDC, sub: string) => Account | undefined | Promise<Account | undefined>;
     issueRefreshToken?: (ctx: KoaContextWithOIDC, client: Client, code: AuthorizationCodeLike) => boolean | Promise<boolean>;
     rotateRefreshToken?: boolean | ((ctx: KoaContextWithOIDC) => boolean | Promise<boolean>);
@@ -226,6 +254,13 @@ declare module 'oidc-provider' {
     renderError?: (ctx: KoaContextWithOIDC, out: Record<string, string>, error: Error) => void | Promise<void>;
     features?: {
       devInteractions?: { enabled: boolean };
+      /** RFC 8707. */
+      resourceIndicators?: {
+        enabled: boolean;
+        defaultResource?: (ctx: KoaContextWithOIDC, client: Client, oneOf?: string | string[]) => Promise<string | string[] | undefined>;
+        useGrantedResource?: (ctx: KoaContextWithOIDC, model: unknown) => Promise<boolean>;
+        getResourceServerInfo?: (ctx: KoaContextWithOIDC, indicator: string, client: Client) => Promise<ResourceServerInfo>;
+      };
       revocation?: {
         enabled: boolean;
         allowedPolicy?: (ctx: KoaContextWithOIDC, client: Client, token: { clientId?: string }) => boolean | Promise<boolean>;

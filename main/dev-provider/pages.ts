@@ -88,12 +88,14 @@ ${error}
 <input id="username" name="username" type="text" autocomplete="username" autocapitalize="none" spellcheck="false" value="${escapeHtml(input.username)}" required autofocus${described}>
 <label for="password">Password</label>
 <input id="password" name="password" type="password" autocomplete="current-password" required${described}>
+<label for="code">One-time code (optional)</label>
+<input id="code" name="code" type="text" inputmode="numeric" autocomplete="one-time-code" pattern="[0-9]*">
 <button type="submit">Sign in</button>
 </form>
 <form method="post" action="/interaction/${uid}/cancel">
 <button type="submit">Cancel</button>
 </form>
-<p class="hint">Development account: username <code>demo</code>, password <code>demo</code>.</p>`,
+<p class="hint">Development account: username <code>demo</code>, password <code>demo</code>. The one-time code <code>424242</code> makes the sign-in a stronger one (what an app asks for when an API wants it).</p>`,
   );
 }
 

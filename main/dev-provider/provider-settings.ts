@@ -4,9 +4,9 @@
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { exportJWK, generateKeyPair } from 'jose';
-import Provider from 'oidc-provider';
+import Provider, { errors, type Configuration, type KoaContextWithOIDC, type ResourceServerInfo } from 'oidc-provider';
 import { APP_IDENTITY } from '../app-identity';
-import { DEMO_ACCOUNT, demoAccount } from './demo-account';
+import { ACR_PASSWORD, ACR_STRONG, findDemoAccount } from './demo-account';
 import { describeError } from './error-report';
 import type { MemoryStorage } from './memory-storage';
 import { devInteractionPolicy, type PushedOfflineAccess } from './offline-access';
@@ -36,6 +36,16 @@ export interface ProviderSettings {
   readonly storage: MemoryStorage;
   readonly pushedOfflineAccess: PushedOfflineAccess;
   readonly report: (message: string) => void;
+  /** Resource servers (RFC 8707) the provider issues audience-restricted JWT access tokens for; none turns resource indicators off. */
+  readonly resourceServers: readonly DevResourceServer[];
+}
+
+/** A resource server the development provider knows by its resource indicator (RFC 8707 §2). */
+export interface DevResourceServer {
+  /** Absolute URI: the `resource` parameter and the tokens' `aud`. */
+  readonly indicator: string;
+  /** The scopes a token for it may carry. */
+  readonly scopes: readonly string[];
 }
 
 const REPORTED_EVENTS = [
@@ -77,7 +87,9 @@ export async function createOidcProvider(issuer: string, settings: ProviderSetti
         redirect_uris: [],
       },
     ],
-    scopes: ['openid', 'offline_access', 'profile', 'email'],
+    scopes: ['openid', 'offline_access', 'profile', 'email', ...new Set(settings.resourceServers.flatMap((server) => server.scopes))],
+    // A password sign-in, and one with the user's one-time code (demo-account.ts): what a step-up (RFC 9470) asks for.
+    acrValues: [ACR_PASSWORD, ACR_STRONG],
     claims: {
       openid: ['sub'],
       profile: ['name', 'picture'],
@@ -88,7 +100,7 @@ export async function createOidcProvider(issuer: string, settings: ProviderSetti
     conformIdTokenClaims: false,
     cookies: { keys: [randomBytes(32).toString('base64url')] },
     jwks: { keys: [await generateSigningKey()] },
-    findAccount: (_ctx, sub) => (sub === DEMO_ACCOUNT.sub ? demoAccount() : undefined),
+    findAccount: (_ctx, sub) => findDemoAccount(sub),
     // The library's default policy, stated here on purpose: a refresh token when the
     // client may use the refresh_token grant and offline_access is in the code's scope.
     // keepRequestedOfflineAccess (offline-access.ts) is what keeps offline_access in that scope.
@@ -105,8 +117,11 @@ export async function createOidcProvider(issuer: string, settings: ProviderSetti
       ctx.set('Content-Security-Policy', csp);
       ctx.body = errorPage('Sign-in error', `${out['error'] ?? 'error'}: ${out['error_description'] ?? ''}`);
     },
+    // Resource servers learn how the user signed in from the token itself (RFC 9068 §2.2.1, RFC 9470 §4).
+    extraTokenClaims: (ctx, token) => authenticationClaimsFor(ctx, token),
     features: {
       devInteractions: { enabled: false },
+      resourceIndicators: resourceIndicatorsFor(settings.resourceServers),
       pushedAuthorizationRequests: {
         enabled: settings.par !== 'disabled',
         requirePushedAuthorizationRequests: settings.par === 'required',
@@ -158,6 +173,37 @@ export async function createOidcProvider(issuer: string, settings: ProviderSetti
   }
   provider.use(settings.pushedOfflineAccess.middleware);
   return provider;
+}
+
+/**
+ * RFC 8707: a `resource` names one of `servers` (anything else is
+ * `invalid_target`); its access tokens are JWTs (RFC 9068) whose `aud` is the
+ * indicator, with the server's scopes only. The token endpoint uses what the
+ * request names: without `resource` a request gets a token for userinfo.
+ */
+function resourceIndicatorsFor(servers: readonly DevResourceServer[]): NonNullable<NonNullable<Configuration['features']>['resourceIndicators']> {
+  const byIndicator = new Map(servers.map((server) => [server.indicator, server]));
+  return {
+    enabled: servers.length > 0,
+    defaultResource: async (_ctx, _client, oneOf) => oneOf,
+    useGrantedResource: async () => false,
+    getResourceServerInfo: async (_ctx, indicator): Promise<ResourceServerInfo> => {
+      const server = byIndicator.get(indicator);
+      if (!server) throw new errors.InvalidTarget();
+      return { scope: server.scopes.join(' '), audience: server.indicator, accessTokenFormat: 'jwt', jwt: { sign: { alg: 'RS256' } } };
+    },
+  };
+}
+
+/** `acr` and `auth_time` of the sign-in behind an access token, for resource servers' step-up checks. */
+function authenticationClaimsFor(ctx: KoaContextWithOIDC, token: { readonly kind?: string }): Record<string, unknown> | undefined {
+  if (token.kind !== 'AccessToken') return undefined;
+  const source = ctx.oidc.entities.AuthorizationCode ?? ctx.oidc.entities.RefreshToken;
+  if (!source) return undefined;
+  return {
+    ...(typeof source.acr === 'string' ? { acr: source.acr } : {}),
+    ...(typeof source.authTime === 'number' ? { auth_time: source.authTime } : {}),
+  };
 }
 
 async function generateSigningKey(): Promise<{ kty: string } & Record<string, unknown>> {

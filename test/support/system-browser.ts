@@ -46,6 +46,8 @@ export interface SignInOptions {
   readonly username?: string;
   /** Default `demo`. */
   readonly password?: string;
+  /** Typed into the development provider's one-time code field (its stronger sign-in); left empty by default. */
+  readonly oneTimeCode?: string;
   /** `login` (default) submits the form; `cancel` presses the provider's Cancel button. */
   readonly action?: 'login' | 'cancel';
   /** Default 20 000. */
@@ -187,6 +189,7 @@ async function runFlow(
   } else {
     await username.fill(options.username ?? 'demo');
     await page.getByLabel('Password').fill(options.password ?? 'demo');
+    if (options.oneTimeCode !== undefined) await page.locator('#code').fill(options.oneTimeCode);
     const submit = page.getByRole('button', { name: 'Sign in' });
     result = await settle(
       submit.click().then(() => page.waitForURL((u) => u.href !== before, { waitUntil: 'load' })),
