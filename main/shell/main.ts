@@ -223,7 +223,7 @@ function setupIpc(services: Promise<Services>, recheckConfiguration: () => Promi
 
 /** The one window, where it was last time (window-state.ts), saved again when it closes. */
 function setupWindow(saved: WindowState | undefined, windowState: WindowStateStore): MainWindowHolder {
-  const options = mainWindowOptions(PRELOAD, PRODUCT_NAME, nativeTheme.shouldUseDarkColors ? 'dark' : 'light');
+  const options = mainWindowOptions(PRELOAD, PRODUCT_NAME, nativeTheme.shouldUseDarkColors ? 'dark' : 'light', !app.isPackaged);
   let first = true;
   app.on('browser-window-created', (_event, created) => {
     keepWindowState(created, windowState, first && saved?.maximized === true);

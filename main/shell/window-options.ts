@@ -13,7 +13,16 @@ import type { BrowserWindowConstructorOptions } from 'electron';
  */
 export const WINDOW_BACKGROUND = Object.freeze({ light: '#f6f7f9', dark: '#15181c' });
 
-export function mainWindowOptions(preload: string, title: string, colorScheme: keyof typeof WINDOW_BACKGROUND = 'light'): BrowserWindowConstructorOptions {
+/**
+ * @param developmentTools true only in development runs (`!app.isPackaged`): a packaged build
+ *   cannot open the developer tools at all, by menu, shortcut or `openDevTools()`.
+ */
+export function mainWindowOptions(
+  preload: string,
+  title: string,
+  colorScheme: keyof typeof WINDOW_BACKGROUND = 'light',
+  developmentTools = false,
+): BrowserWindowConstructorOptions {
   return {
     width: 520,
     height: 680,
@@ -25,6 +34,7 @@ export function mainWindowOptions(preload: string, title: string, colorScheme: k
     autoHideMenuBar: true,
     webPreferences: {
       preload,
+      devTools: developmentTools,
       contextIsolation: true,
       sandbox: true,
       nodeIntegration: false,

@@ -33,4 +33,9 @@ describe('mainWindowOptions', () => {
     assert.equal(mainWindowOptions('/p', 't', 'dark').backgroundColor, dark);
     assert.match(String(mainWindowOptions('/p', 't', 'dark').backgroundColor), /^#[0-9a-f]{6}$/, 'no alpha');
   });
+
+  it('no developer tools unless asked for (development runs only)', () => {
+    assert.equal(mainWindowOptions('/p', 't').webPreferences?.devTools, false);
+    assert.equal(mainWindowOptions('/p', 't', 'light', true).webPreferences?.devTools, true);
+  });
 });
