@@ -48,8 +48,10 @@ export interface ProviderInfo {
  * against the allow-list before the core (which checks again) sends it.
  */
 export interface RendererApiRequest {
-  /** E.g. "users/me" or "/users/me?expand=groups": resolved under the first configured API base URL. */
+  /** E.g. "users/me" or "/users/me?expand=groups": resolved under the first configured API base URL, or under `api`'s. */
   readonly path: string;
+  /** The name of a configured API (config `apis`, see {@link ApiInfo}): the call goes with that API's own token. */
+  readonly api?: string;
   readonly method?: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   /** JSON-serializable body, sent as application/json. */
   readonly body?: JsonValue;
@@ -77,6 +79,21 @@ export interface ErrorDetailsRequest {
   readonly detail: string;
 }
 
+/**
+ * One configured API as the signed-in screen shows it: its name, where it
+ * lives and whether it can be called now. Never a token.
+ * - `idle`: not called yet; `ready`: it has its token;
+ * - `consent_required`: "Grant access" asks the user for it (incremental consent);
+ * - `step_up_required`: "Verify it's you" runs the stronger sign-in it asked for (RFC 9470);
+ * - `error`: the last call failed otherwise (`message` says why).
+ */
+export interface ApiInfo {
+  readonly name: string;
+  readonly baseUrl: string;
+  readonly state: 'idle' | 'ready' | 'consent_required' | 'step_up_required' | 'error';
+  readonly message?: string;
+}
+
 /** Claims from the userinfo endpoint, as plain JSON. */
 export type UserInfo = UserClaims & { readonly [claim: string]: JsonValue };
 
@@ -94,6 +111,12 @@ export interface InvokeChannels {
   signOut: () => void;
   getUserInfo: () => UserInfo;
   callApi: (request: RendererApiRequest) => RendererApiResponse;
+  /** The configured APIs (config `apis`) and their states; empty when none is configured. */
+  getApis: () => readonly ApiInfo[];
+  /** Incremental consent for `request.api` (required): a browser round-trip for the same user, then the call. */
+  grantApiAccess: (request: RendererApiRequest) => RendererApiResponse;
+  /** Step-up for `request.api` (required), as the API asked (RFC 9470): a browser round-trip for the same user, then the call. */
+  stepUpApi: (request: RendererApiRequest) => RendererApiResponse;
   /**
    * Reads the configuration again (the welcome screen's "Check again"):
    * resolves to the session state that follows, still `config_invalid` while

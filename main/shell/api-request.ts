@@ -21,9 +21,12 @@ const MAX_PATH_LENGTH = 2048;
  * encoding, control characters, fragments, and anything that resolves outside
  * the base. The core checks its allow-list again before sending.
  */
-export function resolveApiRequest(input: unknown, apiBaseUrls: readonly string[]): ResolvedApiRequest {
+export function resolveApiRequest(input: unknown, apiBaseUrls: readonly string[], apis: readonly { readonly name: string; readonly baseUrl: string }[] = []): ResolvedApiRequest {
   const request = parseRendererApiRequest(input);
-  const baseText = apiBaseUrls[0];
+  // A named API (config apis): its own base URL, and its own token in the core.
+  const named = request.api === undefined ? undefined : apis.find((api) => api.name === request.api);
+  if (request.api !== undefined && !named) throw notAllowed('There is no configured API of that name.');
+  const baseText = named ? named.baseUrl : apiBaseUrls[0];
   if (baseText === undefined) throw notAllowed('No API is configured (apiBaseUrls is empty).');
   const base = new URL(baseText);
   const basePath = base.pathname.endsWith('/') ? base.pathname : `${base.pathname}/`;
@@ -61,13 +64,15 @@ export function resolveApiRequest(input: unknown, apiBaseUrls: readonly string[]
 export function parseRendererApiRequest(input: unknown): RendererApiRequest {
   if (typeof input !== 'object' || input === null || Array.isArray(input)) throw notAllowed('The API request must be an object with a path.');
   const record = input as Record<string, unknown>;
-  const extra = Object.keys(record).filter((key) => key !== 'path' && key !== 'method' && key !== 'body');
+  const extra = Object.keys(record).filter((key) => key !== 'path' && key !== 'api' && key !== 'method' && key !== 'body');
   if (extra.length > 0) throw notAllowed(`The API request has unknown fields: ${extra.slice(0, 5).join(', ')}.`);
-  const { path, method, body } = record;
+  const { path, api, method, body } = record;
   if (typeof path !== 'string') throw notAllowed('The API request needs a path string.');
+  if (api !== undefined && (typeof api !== 'string' || api.length === 0 || api.length > 40)) throw notAllowed('The API request names its API with a short string.');
   if (method !== undefined && (typeof method !== 'string' || !METHODS.has(method))) throw notAllowed('The API request method is not allowed.');
   return {
     path,
+    ...(typeof api === 'string' ? { api } : {}),
     ...(method === undefined ? {} : { method: method as NonNullable<RendererApiRequest['method']> }),
     // Structured clone already made the body plain data; the core serializes it as JSON.
     ...(body === undefined ? {} : { body: body as JsonValue }),

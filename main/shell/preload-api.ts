@@ -37,6 +37,9 @@ export function createSessionBridge(transport: PreloadTransport): SessionBridge 
     signOut: () => invoke('signOut'),
     getUserInfo: () => invoke('getUserInfo'),
     callApi: (request: RendererApiRequest) => invoke('callApi', copyApiRequest(request)),
+    getApis: () => invoke('getApis'),
+    grantApiAccess: (request: RendererApiRequest) => invoke('grantApiAccess', copyApiRequest(request)),
+    stepUpApi: (request: RendererApiRequest) => invoke('stepUpApi', copyApiRequest(request)),
     recheckConfiguration: () => invoke('recheckConfiguration'),
     copySignInLink: () => invoke('copySignInLink'),
     copyErrorDetails: (details: ErrorDetailsRequest) => invoke('copyErrorDetails', copyErrorDetails(details)),
@@ -53,10 +56,11 @@ export function createSessionBridge(transport: PreloadTransport): SessionBridge 
 
 /** Copies only the contract's fields, so nothing else the page put on the object is sent. */
 function copyApiRequest(request: RendererApiRequest): RendererApiRequest {
-  const { path, method, body } = request ?? ({} as Partial<RendererApiRequest>);
+  const { path, api, method, body } = request ?? ({} as Partial<RendererApiRequest>);
   return {
     // Not coerced: main refuses a path that is not a string.
     path: path as string,
+    ...(api === undefined ? {} : { api }),
     ...(method === undefined ? {} : { method }),
     ...(body === undefined ? {} : { body }),
   };

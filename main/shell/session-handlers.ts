@@ -1,12 +1,13 @@
 import { AuthError } from '../auth/errors';
 import type { AuthService } from '../auth/ports';
-import type { ProviderInfo, SessionState, UserInfo } from '../ipc/contract';
+import type { ApiStatus } from '../auth/api-calls';
+import type { ApiInfo, ProviderInfo, SessionState, UserInfo } from '../ipc/contract';
 import { parseRendererApiRequest, resolveApiRequest } from './api-request';
 import { IpcRequestError, noArgs, type IpcRouter } from './ipc-handlers';
 import { toJsonValue, toWireState } from './wire';
 
 /** The part of the core the IPC channels call. */
-export type SessionOperations = Pick<AuthService, 'getSession' | 'signIn' | 'cancelSignIn' | 'signOut' | 'getUserInfo' | 'callApi'>;
+export type SessionOperations = Pick<AuthService, 'getSession' | 'signIn' | 'cancelSignIn' | 'signOut' | 'getUserInfo' | 'callApi' | 'grantApiAccess' | 'stepUpApi' | 'getApiStatuses'>;
 
 export interface SessionHandlerDeps {
   readonly auth: SessionOperations;
@@ -53,10 +54,33 @@ export function registerSessionHandlers(router: IpcRouter, services: Promise<Ses
     },
     async (request) => {
       const { auth, apiBaseUrls } = await services;
-      const response = await auth.callApi(resolveApiRequest(request, apiBaseUrls));
+      const response = await auth.callApi(resolveApiRequest(request, apiBaseUrls, auth.getApiStatuses()));
       return { status: response.status, contentType: response.contentType, body: toJsonValue(response.body) };
     },
   );
+  router.handle('getApis', noArgs, async () => toApiInfos((await services).auth.getApiStatuses()));
+  // Consent and step-up (issue 18): the request names a configured API; the core runs the browser round-trip, then the call.
+  for (const channel of ['grantApiAccess', 'stepUpApi'] as const) {
+    router.handle(
+      channel,
+      (args) => {
+        if (args.length !== 1) throw new IpcRequestError(`${channel} takes one request.`);
+        const request = parseRendererApiRequest(args[0]);
+        if (request.api === undefined) throw new IpcRequestError(`${channel} needs the name of a configured API.`);
+        return [request];
+      },
+      async (request) => {
+        const { auth, apiBaseUrls } = await services;
+        const response = await auth[channel](resolveApiRequest(request, apiBaseUrls, auth.getApiStatuses()));
+        return { status: response.status, contentType: response.contentType, body: toJsonValue(response.body) };
+      },
+    );
+  }
+}
+
+/** The core's API statuses as contract data: only the fields the contract names. */
+function toApiInfos(statuses: readonly ApiStatus[]): ApiInfo[] {
+  return statuses.map((status) => ({ name: status.name, baseUrl: status.baseUrl, state: status.state, ...(status.message ? { message: status.message } : {}) }));
 }
 
 /** Userinfo claims as plain JSON, with the one claim the UI relies on checked. */

@@ -32,13 +32,16 @@ describe('createSessionBridge', () => {
       'cancelSignIn',
       'copyErrorDetails',
       'copySignInLink',
+      'getApis',
       'getProviderInfo',
       'getSession',
       'getUserInfo',
+      'grantApiAccess',
       'onSessionChanged',
       'recheckConfiguration',
       'signIn',
       'signOut',
+      'stepUpApi',
     ]);
     assert.ok(Object.isFrozen(bridge));
     assert.ok(!('invoke' in bridge) && !('send' in bridge) && !('ipcRenderer' in bridge));
@@ -72,6 +75,17 @@ describe('createSessionBridge', () => {
     const sneaky = { path: 'users/me', method: 'GET', url: 'https://evil.example/', headers: { a: 'b' } } as unknown as Parameters<typeof bridge.callApi>[0];
     await bridge.callApi(sneaky);
     assert.deepEqual(invoked, [['callApi', { path: 'users/me', method: 'GET' }]]);
+  });
+
+  it('names the API of a request, and sends only the contract fields, for the consent and step-up operations (issue 18)', async () => {
+    const { transport, invoked } = fakeTransport();
+    const bridge = createSessionBridge(transport);
+    const sneaky = { api: 'Orders', path: 'list', token: 'x' } as unknown as Parameters<typeof bridge.grantApiAccess>[0];
+    await bridge.getApis();
+    await bridge.grantApiAccess(sneaky);
+    await bridge.stepUpApi(sneaky);
+    await bridge.callApi(sneaky);
+    assert.deepEqual(invoked, [['getApis'], ['grantApiAccess', { api: 'Orders', path: 'list' }], ['stepUpApi', { api: 'Orders', path: 'list' }], ['callApi', { api: 'Orders', path: 'list' }]]);
   });
 
   it('hands the listener the state only, never the IPC event, and unsubscribes', () => {

@@ -25,6 +25,9 @@ function harness(auth: Partial<SessionOperations>, apiBaseUrls: readonly string[
     signOut: missing,
     getUserInfo: missing,
     callApi: missing,
+    grantApiAccess: missing,
+    stepUpApi: missing,
+    getApiStatuses: () => [],
     ...auth,
   };
   registerSessionHandlers(router, Promise.resolve({ auth: operations, providerInfo: providerInfoFor('https://login.example.com/tenant', false), apiBaseUrls }));
@@ -36,7 +39,7 @@ describe('registerSessionHandlers', () => {
     const channels: string[] = [];
     const ipcMain: IpcMainLike = { handle: (c) => void channels.push(c), removeHandler: () => {} };
     registerSessionHandlers(createIpcRouter({ ipcMain, origin: appOriginOf('app://com.example.desktop'), logger: silent }), new Promise(() => {}));
-    assert.deepEqual(channels.sort(), ['callApi', 'cancelSignIn', 'getProviderInfo', 'getSession', 'getUserInfo', 'recheckConfiguration', 'signIn', 'signOut']);
+    assert.deepEqual(channels.sort(), ['callApi', 'cancelSignIn', 'getApis', 'getProviderInfo', 'getSession', 'getUserInfo', 'grantApiAccess', 'recheckConfiguration', 'signIn', 'signOut', 'stepUpApi']);
   });
 
   it('recheckConfiguration answers the re-read configuration\'s state, as plain contract data; without a re-reader, the current state', async () => {
@@ -121,6 +124,52 @@ describe('registerSessionHandlers', () => {
       const result = (await call('callApi', ...args)) as { ok: boolean; error?: { code: string } };
       assert.equal(result.ok, false, JSON.stringify(args));
       assert.ok(result.error?.code === 'api_not_allowed' || result.error?.code === 'bad_request');
+    }
+    assert.equal(called, 0);
+  });
+});
+
+describe('configured APIs over IPC (issue 18)', () => {
+  const statuses = [
+    { name: 'Orders', baseUrl: 'https://orders.example.com/api/', state: 'consent_required' as const, message: 'Orders needs your permission first.' },
+    { name: 'Reports', baseUrl: 'https://reports.example.com/', state: 'idle' as const },
+  ];
+
+  it('getApis lists the configured APIs and their states as contract data, nothing more', async () => {
+    const call = harness({ getApiStatuses: () => statuses.map((s) => ({ ...s, token: 'never' }) as unknown as (typeof statuses)[number]) });
+    assert.deepEqual(await call('getApis'), { ok: true, value: statuses });
+  });
+
+  it('a request naming an API resolves under that API\'s base URL, for callApi, grantApiAccess and stepUpApi', async () => {
+    const seen: Array<[string, ApiRequest]> = [];
+    const answer = (channel: string) => async (request: ApiRequest) => {
+      seen.push([channel, request]);
+      return { status: 200, contentType: 'application/json', body: { ok: channel } };
+    };
+    const call = harness({ getApiStatuses: () => statuses, callApi: answer('callApi'), grantApiAccess: answer('grantApiAccess'), stepUpApi: answer('stepUpApi') });
+    assert.deepEqual(await call('callApi', { api: 'Orders', path: 'list' }), { ok: true, value: { status: 200, contentType: 'application/json', body: { ok: 'callApi' } } });
+    assert.deepEqual(await call('grantApiAccess', { api: 'Orders', path: 'list' }), { ok: true, value: { status: 200, contentType: 'application/json', body: { ok: 'grantApiAccess' } } });
+    assert.deepEqual(await call('stepUpApi', { api: 'Reports', path: '/x?y=1', method: 'POST', body: { a: 1 } }), { ok: true, value: { status: 200, contentType: 'application/json', body: { ok: 'stepUpApi' } } });
+    assert.deepEqual(seen, [
+      ['callApi', { url: 'https://orders.example.com/api/list' }],
+      ['grantApiAccess', { url: 'https://orders.example.com/api/list' }],
+      ['stepUpApi', { url: 'https://reports.example.com/x?y=1', method: 'POST', body: { a: 1 } }],
+    ]);
+  });
+
+  it('grantApiAccess and stepUpApi need a configured API by name; nothing reaches the core otherwise', async () => {
+    let called = 0;
+    const core = async () => {
+      called++;
+      return { status: 200, contentType: null, body: null };
+    };
+    const call = harness({ getApiStatuses: () => statuses, callApi: core, grantApiAccess: core, stepUpApi: core });
+    for (const channel of ['grantApiAccess', 'stepUpApi']) {
+      for (const args of [[{ path: 'x' }], [{ api: 'Nope', path: 'x' }], [{ api: 'Orders', path: '../x' }], [{ api: 7, path: 'x' }], [{ api: 'Orders', path: 'x', url: 'https://evil.example/' }], []]) {
+        const result = (await call(channel, ...args)) as { ok: boolean; error?: { code: string } };
+        assert.equal(result.ok, false, `${channel} ${JSON.stringify(args)}`);
+        assert.ok(result.error?.code === 'api_not_allowed' || result.error?.code === 'bad_request', JSON.stringify(result));
+      }
     }
     assert.equal(called, 0);
   });

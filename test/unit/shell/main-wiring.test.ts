@@ -32,8 +32,8 @@ const CALLBACK = `${APP_IDENTITY.urlScheme}:/callback?code=cold-start-code&state
 const trusted = { senderFrame: { url: `app://${APP_IDENTITY.rendererHost}/index.html`, parent: null }, sender: {} as { mainFrame: unknown } };
 trusted.sender.mainFrame = trusted.senderFrame;
 
-/** The contract's invoke channels: session (8) and clipboard (2). */
-const IPC_CHANNELS = 10;
+/** The contract's invoke channels: session (8), configured APIs (3: getApis, grantApiAccess, stepUpApi) and clipboard (2). */
+const IPC_CHANNELS = 13;
 
 async function until<T>(probe: () => T | undefined, what: string, timeoutMs = 10_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
