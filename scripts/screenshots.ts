@@ -22,7 +22,9 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Page } from 'playwright-core';
 import type { ProviderInfo, SessionState, UserInfo } from '../main/ipc/contract';
+import { APP_IDENTITY } from '../main/app-identity';
 import { APP_ORIGIN, createAppProtocolHandler } from '../main/shell/app-protocol';
+import { notConfiguredMessage } from '../main/shell/auth-config';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const OUT_DIR = path.join(root, 'docs', 'screenshots');
@@ -86,8 +88,8 @@ const scenes: readonly Scene[] = [
       status: 'error',
       error: {
         code: 'config_missing',
-        message:
-          'Create the file /home/dana/.config/OIDC Desktop/oidc-config.json with:\n{\n  "issuer": "https://login.example.com",\n  "clientId": "<your client id>"\n}',
+        // The words the app really shows (auth-config.ts), for a user on Linux.
+        message: notConfiguredMessage(`/home/dana/.config/${APP_IDENTITY.productName}/oidc-config.json`),
       },
     },
   },

@@ -139,7 +139,7 @@ export async function resolveAuthConfig(deps: ResolveAuthConfigDeps): Promise<Sh
 export function notConfiguredMessage(configFile: string, redirectUri: string = DEFAULT_REDIRECT_URI): string {
   return [
     `Create the file ${configFile} with your provider's settings, for example:`,
-    `{"issuer": "https://login.example.com", "clientId": "your-client-id", "redirectUri": "${redirectUri}"}`,
+    JSON.stringify({ issuer: 'https://login.example.com', clientId: 'your-client-id', redirectUri }, null, 2),
     'then choose "Check again". The environment variables OIDC_ISSUER, OIDC_CLIENT_ID and OIDC_REDIRECT_URI can be used instead (restart the app after setting them).',
     '',
     configFileHelp(configFile),
