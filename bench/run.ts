@@ -15,7 +15,8 @@
  *   --provider MODE     process (default: the provider in its own process) or inproc
  *   --par-dpop-runs N   sign-ins, restores and clicks per mode in the par-dpop phase (default 50)
  *   --par-dpop-warmup N unrecorded runs per mode first (default 10)
- *   --only LIST         comma list of latency,restore,memory,bundle,par-dpop (default all)
+ *   --api-tokens-runs N sign-ins in the api-tokens phase (default 50; each: a first call, 10 following calls, 10 concurrent first calls)
+ *   --only LIST         comma list of latency,restore,memory,bundle,par-dpop,api-tokens (default all)
  *   --write             also rewrite the tracked bench/RESULTS.md (default: only bench/results/, git-ignored)
  *   --no-save           print only; do not write bench/results/ (nor bench/RESULTS.md)
  *
@@ -38,6 +39,7 @@ import { measureRendererBundle, type BundleResult } from './bundle-size';
 import { measureCoreCpu, measureRestoreOwnWork, type CoreCpuResult, type RestoreOwnWork } from './core-cpu';
 import { discoverEndpoints } from './env';
 import { formatCounts } from './instruments';
+import { measureApiTokens, type ApiTokensResult } from './api-tokens';
 import { measureJwksAging, type JwksAgingResult } from './jwks-aging';
 import { measureJwsCost, type JwsCost } from './jws-cost';
 import { measureLatency, type LatencyResult } from './latency';
@@ -51,7 +53,7 @@ import { summarize } from './stats';
 const benchDir = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(benchDir, '..');
 
-const PHASES = ['latency', 'restore', 'memory', 'bundle', 'par-dpop'] as const;
+const PHASES = ['latency', 'restore', 'memory', 'bundle', 'par-dpop', 'api-tokens'] as const;
 type Phase = (typeof PHASES)[number];
 
 interface Options {
@@ -70,6 +72,7 @@ interface Options {
   readonly rttRuns: number;
   readonly parDpopRuns: number;
   readonly parDpopWarmup: number;
+  readonly apiTokensRuns: number;
 }
 
 function parseOptions(argv: string[]): Options {
@@ -90,6 +93,7 @@ function parseOptions(argv: string[]): Options {
       'rtt-runs': { type: 'string' },
       'par-dpop-runs': { type: 'string' },
       'par-dpop-warmup': { type: 'string' },
+      'api-tokens-runs': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -98,7 +102,8 @@ function parseOptions(argv: string[]): Options {
       'usage: npm run bench -- [--runs N] [--warmup N] [--cycles N] [--loopback-cycles N] [--audit-cycles N]',
       '                        [--settle-ms N] [--rtt-ms N] [--rtt-runs N] [--provider process|inproc]',
       '                        [--par-dpop-runs N] [--par-dpop-warmup N]',
-      '                        [--only latency,restore,memory,bundle,par-dpop] [--write | --no-save]',
+      '                        [--api-tokens-runs N]',
+      '                        [--only latency,restore,memory,bundle,par-dpop,api-tokens] [--write | --no-save]',
     ];
     process.stdout.write(`${usage.join('\n')}\n`);
     process.exit(0);
@@ -130,6 +135,7 @@ function parseOptions(argv: string[]): Options {
     rttRuns: count('rtt-runs', values['rtt-runs'], 50, 1),
     parDpopRuns: count('par-dpop-runs', values['par-dpop-runs'], 50, 1),
     parDpopWarmup: count('par-dpop-warmup', values['par-dpop-warmup'], 10, 0),
+    apiTokensRuns: count('api-tokens-runs', values['api-tokens-runs'], 50, 1),
   };
 }
 
@@ -229,6 +235,9 @@ async function main(): Promise<void> {
     }
   }
 
+  let apiTokens: ApiTokensResult | undefined;
+  if (options.only.has('api-tokens')) apiTokens = await measureApiTokens({ runs: options.apiTokensRuns, warmup: Math.min(options.warmup, 10), progress });
+
   let memory: MemoryResult | undefined;
   if (options.only.has('memory')) memory = await runMemoryProcess(options, keychainService);
 
@@ -242,6 +251,7 @@ async function main(): Promise<void> {
   if (memory) rows.push(...memoryRows(memory, notes, details));
   if (bundle) rows.push(bundleRow(bundle, notes, details));
   if (parDpop) rows.push(...parDpopRows(parDpop, notes, details));
+  if (apiTokens) rows.push(...apiTokensRows(apiTokens, notes, details));
 
   rows.sort(compareRowIds);
   const durationMs = performance.now() - t0;
@@ -279,6 +289,7 @@ async function main(): Promise<void> {
         rttRuns: options.rttRuns,
         parDpopRuns: options.parDpopRuns,
         parDpopWarmup: options.parDpopWarmup,
+        apiTokensRuns: options.apiTokensRuns,
       },
       rows,
       notes,
@@ -297,6 +308,7 @@ function providerScope(only: ReadonlySet<Phase>): string {
     parts.push(`rows 1–6: the development provider without PAR and DPoP (${formatFeatures(WITHOUT_PAR_DPOP)}), so the core sends no push and signs no proof${only.has('bundle') ? ' (row 7 involves no provider)' : ''}`);
   }
   if (only.has('par-dpop')) parts.push(`rows 8–13: one provider per mode (${FEATURE_MODES.map((m) => `${m.name}: ${formatFeatures(m.features)}`).join('; ')}), the core's par/dpop on "auto"`);
+  if (only.has('api-tokens')) parts.push('rows 14a–c: the development provider with resource indicators and two resource servers, without PAR and DPoP, in this process');
   return parts.length === 0 ? 'No provider involved.' : `Provider: ${parts.join('. ')}.`;
 }
 
@@ -630,6 +642,49 @@ function bundleRow(bundle: BundleResult, notes: string[], details: Record<string
 }
 
 /** Row ids of one measure across the modes, in FEATURE_MODES order: neither, PAR, DPoP, PAR + DPoP. */
+/** Rows 14a–c (issue 18): token requests for a second API, and what they cost. */
+function apiTokensRows(result: ApiTokensResult, notes: string[], details: Record<string, unknown>): Row[] {
+  const range = (values: readonly number[]): string => {
+    const low = Math.min(...values);
+    const high = Math.max(...values);
+    return low === high ? String(low) : `${low}–${high}`;
+  };
+  const all = (values: readonly number[], expected: number): boolean => values.length > 0 && values.every((v) => v === expected);
+  const runs = result.firstCallMs.length;
+  details['apiTokens'] = result;
+  notes.push(`(14) api-tokens: ${runs} sign-ins against the development provider with resource indicators (in this process), two APIs on 127.0.0.1 that accept only tokens whose aud names them; requests counted at the core's fetch. Calls refused by an API: ${result.refusedCalls}.`);
+  const met = result.refusedCalls === 0;
+  return [
+    {
+      id: '14a',
+      label: 'First call to a second API: token requests, then API requests',
+      unit: 'ms',
+      stats: summarize(result.firstCallMs),
+      target: 'exactly 1 token request, then 1 API request',
+      verdict: met && all(result.firstCallTokenRequests, 1) && all(result.firstCallApiRequests, 1) ? 'PASS' : 'FAIL',
+      result: `${range(result.firstCallTokenRequests)} token / ${range(result.firstCallApiRequests)} API request(s) in every run`,
+    },
+    {
+      id: '14b',
+      label: `  following calls (${result.followingCalls} per run): token requests`,
+      unit: 'ms',
+      stats: summarize(result.followingCallMs),
+      target: '0 until the token expires',
+      verdict: met && all(result.followingTokenRequests, 0) ? 'PASS' : 'FAIL',
+      result: `${range(result.followingTokenRequests)} token requests per run`,
+    },
+    {
+      id: '14c',
+      label: `  ${result.concurrency} concurrent first calls to another API: token requests`,
+      unit: 'ms',
+      stats: summarize(result.concurrentMs),
+      target: '1',
+      verdict: met && all(result.concurrentTokenRequests, 1) && all(result.concurrentApiRequests, result.concurrency) ? 'PASS' : 'FAIL',
+      result: `${range(result.concurrentTokenRequests)} token request(s), ${range(result.concurrentApiRequests)} API requests per run`,
+    },
+  ];
+}
+
 function modeIds(base: string, first = ''): string[] {
   const letters = 'abcdefghij';
   const start = first === '' ? -1 : letters.indexOf(first);
