@@ -148,8 +148,17 @@ function signedOutScreen(state: Extract<SessionState, { status: 'signed-out' }>,
     h('p', {}, 'Sign in with your account. Your web browser opens for it, and this window updates when you are done.'),
     providerLine(context.provider),
     state.error ? notice('info', messageFor(state.error.code)) : null,
+    // The core's own words when they say more than the code's (e.g. the provider's reason a renewal was refused).
+    state.error && saysMore(state.error) ? h('p', { class: 'detail', id: 'signed-out-reason' }, state.error.message) : null,
     h('div', { class: 'actions' }, button('Sign in', context.actions.signIn, { id: 'sign-in', primary: true })),
   );
+}
+
+/** Whether an error's message adds to the words for its code (not empty, not just the same sentence again). */
+function saysMore(error: { readonly code: string; readonly message: string }): boolean {
+  const plain = (text: string): string => text.toLowerCase().replace(/[^a-z]+/g, ' ').trim();
+  const message = plain(error.message);
+  return message !== '' && !plain(messageFor(error.code)).includes(message) && !/^your session (has )?ended please sign in again$/.test(message);
 }
 
 /** How long a sign-in waits before the screen says so and points at the other ways on, in milliseconds. */

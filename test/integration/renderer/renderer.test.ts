@@ -288,6 +288,20 @@ describe('renderer in Chromium against the real core', () => {
     await axe('signed-out');
   });
 
+  // Issue 16 item 6: a renewal refused for good is told with the provider's reason, beside the Sign in button.
+  it('signed out after a refused renewal: the provider\'s reason is shown; the generic "session ended" is not said twice', async () => {
+    const reason = 'Your session could not be renewed: the provider refused it (invalid_request), saying: refresh token not found. Please sign in again.';
+    await pushState({ status: 'signed-out', error: { code: 'session_ended', message: reason } });
+    await screen('signed-out');
+    assert.equal(await page.textContent('#signed-out-reason'), reason);
+    assert.ok(await page.isVisible('#sign-in'), 'a Sign in button');
+    await axe('signed-out after a refused renewal');
+    await pushState({ status: 'signed-out', error: { code: 'session_ended', message: 'Your session ended; please sign in again.' } });
+    await page.waitForSelector('#signed-out-reason', { state: 'detached', timeout: 5_000 });
+    await pushState(auth.getSession());
+    await screen('signed-out');
+  });
+
   it('shows the restoring screen accessibly', async () => {
     await pushState({ status: 'restoring' });
     await screen('restoring');
