@@ -103,13 +103,28 @@ export function apiTokenFrom(ctx: AuthContext, api: ApiConfig, response: oidc.To
   const type = response.token_type.toLowerCase();
   if (type === 'dpop' && !dpopKey) throw new AuthError('token_response_invalid', `The provider issued a DPoP-bound token for ${api.name} although this app sent no proof of possession; it was refused.`);
   if (type !== 'dpop' && type !== 'bearer') throw new AuthError('token_response_invalid', `The provider issued a token of a type this app does not use for ${api.name}; it was refused.`);
+  const audience = statedAudience(response.access_token);
+  // A token that states it is meant for another configured API is never sent to this one (glewlwyd, for one, pins every
+  // token of a grant to the resource of its authorization request).
+  const otherApi = ctx.config.apis.find((other) => other !== api && other.resource !== undefined && other.resource !== api.resource && audience?.includes(other.resource));
+  if (otherApi) throw new AuthError('token_response_invalid', `The provider issued a token for ${api.name} that is meant for ${otherApi.name}; it was refused and not sent anywhere.`);
   if (api.resource) {
-    const audience = statedAudience(response.access_token);
     if (audience === undefined) {
       ctx.log.warn(`the provider did not state the audience of the access token for ${api.name} (RFC 8707 resource ${api.resource}); it is used for ${api.name} only`);
     } else if (!audience.includes(api.resource)) {
       throw new AuthError('token_response_invalid', `The provider issued a token for ${api.name} meant for another audience (${scrubbedProviderText(audience.join(' '), [response.access_token])}); it was refused and not sent anywhere.`);
     }
+  }
+  // RFC 6749 §3.3, §5.1: a token issued with another scope than asked says so in `scope`. One without a scope the API
+  // needs would only be refused by the API: the user has not granted it (glewlwyd answers a refresh so, for instance).
+  if (typeof response.scope === 'string' && api.scopes.length > 0) {
+    const issued = new Set(response.scope.split(' '));
+    const missing = api.scopes.filter((scope) => !issued.has(scope));
+    if (missing.length > 0) {
+      ctx.log.warn(`the provider issued a token for ${api.name} without ${missing.length === 1 ? 'the scope' : 'scopes'} it needs; asking for consent`);
+      throw consentRequired(api);
+    }
+    if (issued.size > api.scopes.length) ctx.log.info(`the provider issued a token for ${api.name} with more scopes than it needs (not narrowed, RFC 6749 §6); it is used for ${api.name} only`);
   }
   const lifetime = typeof response.expires_in === 'number' && response.expires_in > 0 ? response.expires_in * 1000 : 5 * 60_000;
   return new ApiToken({ api: api.name, accessToken: response.access_token, tokenType: type === 'dpop' ? 'DPoP' : 'Bearer', dpopKey: type === 'dpop' ? dpopKey : undefined, issuedAt, expiresAt: issuedAt + lifetime });
@@ -135,7 +150,7 @@ function consentHint(error: oidc.ResponseBodyError): boolean {
   return suberror === 'consent_required' || (typeof error.error_description === 'string' && /\bAADSTS65001\b/.test(error.error_description));
 }
 
-function consentRequired(api: ApiConfig): AuthError {
+export function consentRequired(api: ApiConfig): AuthError {
   return new AuthError('consent_required', `${api.name} needs your permission first (${[...api.scopes, ...(api.resource ? [api.resource] : [])].join(', ')}). Choose "Grant access" to give it in your browser.`);
 }
 

@@ -73,7 +73,8 @@ export function checkStepUpResult(claims: oidc.IDToken, challenge: StepUpChallen
   }
   if (challenge.maxAge !== undefined) {
     const authTime = claims.auth_time;
-    if (typeof authTime !== 'number') {
+    // 0 is no time at all (glewlwyd sends it): the sign-in's time is unknown.
+    if (typeof authTime !== 'number' || authTime <= 0) {
       throw new AuthError('step_up_unmet', `The provider did not say when you signed in (no auth_time), so the sign-in cannot be shown to be as recent as ${api} asks.`);
     }
     const age = Math.floor(nowMs / 1000) - authTime;

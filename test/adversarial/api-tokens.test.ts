@@ -14,7 +14,7 @@ import { after, before, beforeEach, describe, it } from 'node:test';
 import { isAuthError, type AuthErrorCode } from '../../main/auth/index';
 import { vaultKey } from '../../main/auth/pending-flow';
 import { assertNothingLeaked, hostileClient, signInFully, waitFor, type HostileClient } from '../support/hostile-harness';
-import { sendJson, signJwt, startHostileProvider, type HostileProvider, type Json } from '../support/hostile-provider';
+import { sendJson, signJwt, startHostileProvider, type HostileProvider, type HostileScript, type Json } from '../support/hostile-provider';
 
 const ORDERS = 'https://orders.api.test/';
 const REPORTS = 'https://reports.api.test/';
@@ -71,12 +71,21 @@ describe('a token per API against a hostile provider', () => {
     ],
     ...extra,
   });
+  /** A provider that issues what was asked and says nothing of scope (RFC 6749 §5.1: then it is the requested one). */
+  const scopeAsAsked: Pick<HostileScript, 'tokenResponse'> = {
+    tokenResponse: (body, context) => {
+      if (context.grantType !== 'refresh_token') return body;
+      const { scope: _scope, ...rest } = body;
+      return rest;
+    },
+  };
   const grants = () => provider.requests.filter((r) => r.path === '/token' && r.form.get('grant_type') === 'refresh_token');
   const bearerAt = (prefix: string) => provider.requests.filter((r) => r.path.startsWith(prefix)).map((r) => (r.headers.authorization ?? '').split(' ')[1] ?? '');
 
   it('a provider that ignores resource: the unrestricted token is logged and used for its API only; each API gets its own', async () => {
     client = hostileClient(provider, { config: apisConfig() });
     const authorization = await signInFully(client, provider);
+    provider.script = { ...scopeAsAsked };
     const authorizeUrl = new URL(client.opened[0] as string);
     assert.deepEqual(authorizeUrl.searchParams.getAll('resource'), [ORDERS, REPORTS], 'the sign-in names both resources');
     assert.ok(authorization);
@@ -94,11 +103,21 @@ describe('a token per API against a hostile provider', () => {
     await assertNothingLeaked(client, provider.secrets().filter((s) => s.includes('-at-')));
   });
 
+  it('a token whose scope lacks what the API needs (RFC 6749 §3.3: the provider says so in scope) is consent_required, sent nowhere', async () => {
+    client = hostileClient(provider, { config: apisConfig() });
+    await signInFully(client, provider);
+    provider.resetRequests();
+    // The hostile provider answers every grant with scope "openid profile email offline_access": no orders.read.
+    await rejectsWith(client.auth.callApi({ url: `${provider.issuer}/api/orders/list` }), 'consent_required');
+    assert.equal(provider.requests.filter((r) => r.path.startsWith('/api/')).length, 0, 'the token went nowhere');
+    assert.equal(client.auth.getSession().status, 'signed-in');
+  });
+
   it('a token whose stated audience is another API is refused and sent nowhere', async () => {
     client = hostileClient(provider, { config: apisConfig() });
     await signInFully(client, provider);
     const foreign = await signJwt({ iss: provider.issuer, aud: 'https://elsewhere.test/', sub: provider.subject, exp: Math.floor(Date.now() / 1000) + 300 }, provider.keys.primary.privateKey, 'RS256', provider.keys.primary.kid);
-    provider.script = { tokenResponse: (body, context) => (context.grantType === 'refresh_token' ? { ...body, access_token: foreign } : body) };
+    provider.script = { tokenResponse: (body, context) => (context.grantType === 'refresh_token' ? { ...body, access_token: foreign, scope: 'orders.read' } : body) };
     provider.resetRequests();
     const message = await rejectsWith(client.auth.callApi({ url: `${provider.issuer}/api/orders/list` }), 'token_response_invalid');
     assert.match(message, /another audience/);
@@ -194,6 +213,7 @@ describe('a token per API against a hostile provider', () => {
   it('challenges that ask for nothing usable are the API\'s answer, not a step-up', async () => {
     client = hostileClient(provider, { config: apisConfig() });
     await signInFully(client, provider);
+    provider.script = { ...scopeAsAsked };
     for (const value of [
       'Bearer error="insufficient_user_authentication"',
       'Bearer error="insufficient_user_authentication", max_age="soon"',
@@ -211,6 +231,7 @@ describe('a token per API against a hostile provider', () => {
     const c = hostileClient(provider, { config: apisConfig() });
     client = c;
     await signInFully(c, provider);
+    provider.script = { ...scopeAsAsked };
     const session = c.auth.getSession();
     const recordKey = vaultKey('refresh-token', c.config);
     challenge = 'Bearer error="insufficient_user_authentication", acr_values="urn:example:mfa", max_age=60';
@@ -231,7 +252,7 @@ describe('a token per API against a hostile provider', () => {
       { claims: (c) => ({ ...c, sub: 'someone-else', acr: 'urn:example:mfa', auth_time: Math.floor(Date.now() / 1000) }), code: 'identity_unverified', message: /someone else/ },
     ];
     for (const answer of answers) {
-      provider.script = { idTokenClaims: (claims, context) => (context.grantType === 'authorization_code' ? answer.claims(claims) : claims) };
+      provider.script = { ...scopeAsAsked, idTokenClaims: (claims, context) => (context.grantType === 'authorization_code' ? answer.claims(claims) : claims) };
       const opened = c.nextOpened();
       const clicks = Array.from({ length: 10 }, () => c.auth.stepUpApi(vault));
       for (const click of clicks) click.catch(() => undefined);

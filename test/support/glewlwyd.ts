@@ -74,7 +74,10 @@ export async function freePort(): Promise<number> {
   return address.port;
 }
 
-export async function startGlewlwyd(): Promise<Glewlwyd> {
+/** What a test file may add to the fixture's setup (issue 18: APIs' scopes, resource indicators). */
+export type GlewlwydOptions = Pick<GlewlwydSetup, 'extraScopes' | 'pluginParameters'>;
+
+export async function startGlewlwyd(options: GlewlwydOptions = {}): Promise<Glewlwyd> {
   for (const [path, what] of [[GLEWLWYD_BINARY, 'apt-get install glewlwyd (preseed glewlwyd/config_type to "No configuration", see RECIPES)'], [GLEWLWYD_SQLITE_INIT, 'apt-get install glewlwyd']] as const) {
     if (!existsSync(path)) throw new Error(`glewlwyd fixture: ${path} is missing. Install it with: ${what}`);
   }
@@ -101,6 +104,7 @@ export async function startGlewlwyd(): Promise<Glewlwyd> {
       user: { username: 'dana', password: 'dana-password-1', name: 'Dana Demo', email: 'dana@example.test' },
       operator: { clientId: 'operator', secret: 'operator-secret-0123456789', scope: 'token_admin' },
       signingKey: { privatePem: await readFile(privateKey, 'utf8'), publicPem: await readFile(publicKey, 'utf8') },
+      ...options,
     };
     const issuer = `${baseUrl}/api/${setup.pluginName}`;
     const logFile = join(folder, 'glewlwyd.log');

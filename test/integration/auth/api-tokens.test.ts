@@ -7,7 +7,8 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { isAuthError, type AuthConfig, type AuthErrorCode } from '../../../main/auth/index';
+import { randomUUID } from 'node:crypto';
+import { createKeytarVault, isAuthError, type AuthConfig, type AuthErrorCode, type SecretVault } from '../../../main/auth/index';
 import { vaultKey } from '../../../main/auth/pending-flow';
 import { ACR_STRONG, DEMO_ONE_TIME_CODE, SECOND_PASSWORD, SECOND_USERNAME } from '../../../main/dev-provider/demo-account';
 import type { DevProviderOptions } from '../../../main/dev-provider/dev-provider';
@@ -39,8 +40,13 @@ async function rejectsWith(promise: Promise<unknown>, code: AuthErrorCode): Prom
 
 const tokenRequests = (harness: SignInHarness): number => harness.provider.requests.filter((r) => r.method === 'POST' && r.path === '/token').length;
 
-async function keptRefreshToken(harness: SignInHarness, config: AuthConfig): Promise<string | undefined> {
-  const text = await harness.vault.get(vaultKey('refresh-token', config));
+/** A keychain of its own per test (a fresh service name): a write another test's session makes late cannot show up here. */
+function ownKeychain(): SecretVault {
+  return createKeytarVault(`oidc-desktop-test-${randomUUID()}`);
+}
+
+async function keptRefreshToken(vault: SecretVault, config: AuthConfig): Promise<string | undefined> {
+  const text = await vault.get(vaultKey('refresh-token', config));
   return text === null ? undefined : (JSON.parse(text) as { refreshToken: string }).refreshToken;
 }
 
@@ -82,7 +88,8 @@ for (const dpop of ['disabled', 'enabled'] as const) {
     });
 
     it('gives each API a token for its own audience, once, and asks for consent for the API whose scope was not granted', async () => {
-      const service = harness.service(config);
+      const vault = ownKeychain();
+      const service = harness.service(config, { vault });
       await signInThroughBrowser(harness, service);
       const authorizeUrl = new URL(service.opened[0] as string);
       assert.deepEqual(authorizeUrl.searchParams.getAll('resource'), [ORDERS, REPORTS], 'the sign-in asks for every configured resource (RFC 8707 §2.1)');
@@ -107,7 +114,12 @@ for (const dpop of ['disabled', 'enabled'] as const) {
       assert.equal(service.auth.getApiStatuses()[1]?.state, 'consent_required');
 
       // Grant access: a browser round-trip for the same user, then the call.
-      const keptBefore = await keptRefreshToken(harness, config);
+      // The record holds the session's live refresh token (the Orders token request rotated it; its keychain write is not awaited by the call).
+      await waitFor(async () => {
+        const kept = await keptRefreshToken(vault, config);
+        return kept !== undefined && (await harness.provider.introspect(kept)).active;
+      }, 'the live refresh token in the keychain');
+      const keptBefore = await keptRefreshToken(vault, config);
       assert.ok(keptBefore);
       const granted = await inBrowser(harness, service, () => service.auth.grantApiAccess({ url: `${reports.baseUrl}whoami` }));
       assert.equal(granted.status, 200, JSON.stringify(reports.calls));
@@ -118,7 +130,7 @@ for (const dpop of ['disabled', 'enabled'] as const) {
       const state = service.auth.getSession();
       assert.equal(state.status, 'signed-in');
       // The new grant's refresh token replaced the kept one, and the old one was revoked.
-      await waitFor(async () => (await keptRefreshToken(harness, config)) !== keptBefore, 'the new refresh token in the keychain');
+      await waitFor(async () => (await keptRefreshToken(vault, config)) !== keptBefore, 'the new refresh token in the keychain');
       await waitFor(async () => (await harness.provider.introspect(keptBefore)).active === false, 'the replaced refresh token revoked');
       // Orders keeps working from the new grant.
       assert.equal((await service.auth.callApi({ url: `${orders.baseUrl}whoami` })).status, 200);
@@ -130,7 +142,8 @@ for (const dpop of ['disabled', 'enabled'] as const) {
     });
 
     it('shares one token request among concurrent first calls', async () => {
-      const service = harness.service(config);
+      const vault = ownKeychain();
+      const service = harness.service(config, { vault });
       await signInThroughBrowser(harness, service);
       harness.provider.resetRequests();
       const answers = await Promise.all(Array.from({ length: 8 }, () => service.auth.callApi({ url: `${orders.baseUrl}whoami` })));
@@ -139,17 +152,17 @@ for (const dpop of ['disabled', 'enabled'] as const) {
     });
 
     it('steps up for the API that asks (RFC 9470), refuses a weaker sign-in and another user, and gives the stepped-up token to that API only', async () => {
-      const service = harness.service(config);
-      const earlierRecord = await keptRefreshToken(harness, config);
+      const vault = ownKeychain();
+      const service = harness.service(config, { vault });
       await signInThroughBrowser(harness, service);
       const session = service.auth.getSession();
       assert.equal(session.status, 'signed-in');
-      await waitFor(async () => (await keptRefreshToken(harness, config)) !== earlierRecord, 'this session\'s record in the keychain');
+      await waitFor(async () => (await keptRefreshToken(vault, config)) !== undefined, 'this session\'s record in the keychain');
 
       // Orders' token first: its request rotates the refresh token (the development provider rotates at every use), and the keychain gets the new one.
-      const sessionRecord = await keptRefreshToken(harness, config);
+      const sessionRecord = await keptRefreshToken(vault, config);
       assert.equal((await service.auth.callApi({ url: `${orders.baseUrl}whoami` })).status, 200);
-      await waitFor(async () => (await keptRefreshToken(harness, config)) !== sessionRecord, 'the rotated refresh token in the keychain');
+      await waitFor(async () => (await keptRefreshToken(vault, config)) !== sessionRecord, 'the rotated refresh token in the keychain');
       const strong = { url: `${orders.baseUrl}strong` };
       const openedBefore = service.opened.length;
       const message = await rejectsWith(service.auth.callApi(strong), 'step_up_required');
@@ -158,11 +171,11 @@ for (const dpop of ['disabled', 'enabled'] as const) {
       assert.equal(service.auth.getApiStatuses()[0]?.state, 'step_up_required');
 
       // Another user in the browser: refused, the session untouched.
-      const keptBefore = await keptRefreshToken(harness, config);
+      const keptBefore = await keptRefreshToken(vault, config);
       const otherMessage = await rejectsWith(inBrowser(harness, service, () => service.auth.stepUpApi(strong), { username: SECOND_USERNAME, password: SECOND_PASSWORD, oneTimeCode: DEMO_ONE_TIME_CODE }), 'identity_unverified');
       assert.match(otherMessage, /someone else/);
       assert.deepEqual(service.auth.getSession(), session, 'the session is exactly as it was');
-      assert.equal(await keptRefreshToken(harness, config), keptBefore, 'the keychain record is untouched');
+      assert.equal(await keptRefreshToken(vault, config), keptBefore, 'the keychain record is untouched');
 
       // The user signs in without the stronger factor: the provider says acr urn:dev:loa:1, which is refused.
       const stepUpUrlIndex = service.opened.length;
@@ -187,7 +200,8 @@ for (const dpop of ['disabled', 'enabled'] as const) {
     });
 
     it('passes an API\'s max_age to the provider, which signs the user in anew (auth_time after the challenge)', async () => {
-      const service = harness.service(config);
+      const vault = ownKeychain();
+      const service = harness.service(config, { vault });
       await signInThroughBrowser(harness, service);
       // The API wants a sign-in from within 0 s: nothing but a new sign-in satisfies it.
       orders.setRecentSeconds(0);
@@ -210,7 +224,8 @@ for (const dpop of ['disabled', 'enabled'] as const) {
     });
 
     it('runs one browser round-trip at a time, and none without an operation asking for it', async () => {
-      const service = harness.service(config);
+      const vault = ownKeychain();
+      const service = harness.service(config, { vault });
       await signInThroughBrowser(harness, service);
       const openedBefore = service.opened.length;
       const strong = { url: `${orders.baseUrl}strong` };

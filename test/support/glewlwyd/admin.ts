@@ -18,6 +18,10 @@ export interface GlewlwydSetup {
   readonly operator: { readonly clientId: string; readonly secret: string; readonly scope: string };
   /** PEM private key (EC P-256) and its public key, made with openssl. */
   readonly signingKey: { readonly privatePem: string; readonly publicPem: string };
+  /** More scopes the user and the client may have (APIs' scopes, issue 18). */
+  readonly extraScopes?: readonly string[];
+  /** More OIDC plugin parameters (e.g. resource indicators: `resource-allowed`, `resource-scope`). */
+  readonly pluginParameters?: Readonly<Record<string, unknown>>;
 }
 
 export const SCOPES: readonly string[] = Object.freeze(['profile', 'email', 'offline_access']);
@@ -33,7 +37,8 @@ export async function configure(setup: GlewlwydSetup): Promise<void> {
 
   await call('POST', '/auth/', ADMIN);
   // `openid` ships in the seed; the others are ours.
-  for (const name of [...SCOPES, setup.operator.scope]) {
+  const extra = setup.extraScopes ?? [];
+  for (const name of [...SCOPES, ...extra, setup.operator.scope]) {
     await call('POST', '/scope/', { name, display_name: name, description: name, password_required: false, password_max_age: 0 });
   }
   await call('POST', '/user/', {
@@ -41,7 +46,7 @@ export async function configure(setup: GlewlwydSetup): Promise<void> {
     name: setup.user.name,
     email: setup.user.email,
     password: setup.user.password,
-    scope: ['openid', ...SCOPES],
+    scope: ['openid', ...SCOPES, ...extra],
     enabled: true,
   });
   // The OIDC plugin reads a client's `post_logout_redirect_uris` as a list,
@@ -58,7 +63,7 @@ export async function configure(setup: GlewlwydSetup): Promise<void> {
     redirect_uri: setup.redirectUris,
     post_logout_redirect_uris: [setup.postLogoutRedirectUri],
     authorization_type: ['code', 'refresh_token'],
-    scope: ['openid', ...SCOPES],
+    scope: ['openid', ...SCOPES, ...extra],
     enabled: true,
   });
   // A confidential client authenticates with `password`; its `client_secret` property is for JWT client auth.
@@ -116,6 +121,7 @@ export async function configure(setup: GlewlwydSetup): Promise<void> {
       'name-claim': 'mandatory',
       'email-claim': 'mandatory',
       'scope-claim': 'no',
+      ...setup.pluginParameters,
     },
   });
 }
