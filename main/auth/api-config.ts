@@ -15,6 +15,12 @@ export interface ApiConfig {
   readonly scopes: readonly string[];
   /** RFC 8707 resource indicator (absolute URI, no fragment): the token's audience. */
   readonly resource?: string;
+  /**
+   * An `audience` parameter for the token request, for providers that name
+   * APIs this way instead of RFC 8707 (Auth0's multi-resource refresh
+   * tokens). The token must state it in `aud` when it states an audience.
+   */
+  readonly audience?: string;
 }
 
 const SCOPE_TOKEN = /^[\x21\x23-\x5B\x5D-\x7E]+$/;
@@ -74,13 +80,22 @@ export function validateApis(raw: unknown, apiBaseUrls: readonly string[], probl
         ok = false;
       }
     }
-    if (record['scopes'] === undefined && resource === undefined) {
-      problem(field, 'needs "scopes" and/or "resource": what its access token must carry. For calls with the sign-in\'s own access token, list the base URL in "apiBaseUrls" instead.');
+    const audience = record['audience'];
+    if (audience !== undefined && (typeof audience !== 'string' || !/^[\x21-\x7E]{1,300}$/.test(audience))) {
+      problem(`${field}.audience`, 'must be the API\'s identifier at the provider (printable, no spaces), e.g. "https://api.example.com".');
+      ok = false;
+    }
+    if (audience !== undefined && resource !== undefined) {
+      problem(`${field}.audience`, 'and "resource" name the same thing in two ways: use "resource" (RFC 8707) or, for providers that want it, "audience", not both.');
+      ok = false;
+    }
+    if (record['scopes'] === undefined && resource === undefined && audience === undefined) {
+      problem(field, 'needs "scopes", "resource" and/or "audience": what its access token must carry. For calls with the sign-in\'s own access token, list the base URL in "apiBaseUrls" instead.');
       ok = false;
     }
     for (const key of Object.keys(record)) {
-      if (!['name', 'baseUrl', 'scopes', 'resource'].includes(key)) {
-        problem(`${field}.${key}`, 'is not a field of an API (use "name", "baseUrl", "scopes", "resource").');
+      if (!['name', 'baseUrl', 'scopes', 'resource', 'audience'].includes(key)) {
+        problem(`${field}.${key}`, 'is not a field of an API (use "name", "baseUrl", "scopes", "resource", "audience").');
         ok = false;
       }
     }
@@ -90,7 +105,7 @@ export function validateApis(raw: unknown, apiBaseUrls: readonly string[], probl
       problem(`${field}.baseUrl`, `"${url.href}" overlaps ${overlapping.what} ("${overlapping.base}"): a call must belong to exactly one API. Give each API its own base URL.`);
       return;
     }
-    apis.push(Object.freeze({ name: name as string, baseUrl: url.href, scopes: Object.freeze(scopes), ...(typeof resource === 'string' ? { resource } : {}) }));
+    apis.push(Object.freeze({ name: name as string, baseUrl: url.href, scopes: Object.freeze(scopes), ...(typeof resource === 'string' ? { resource } : {}), ...(typeof audience === 'string' ? { audience } : {}) }));
   });
   return Object.freeze(apis);
 }

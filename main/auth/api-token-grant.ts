@@ -54,6 +54,7 @@ async function grantFor(ctx: AuthContext, session: SessionRefresh, api: ApiConfi
   const parameters = new URLSearchParams();
   if (api.scopes.length > 0) parameters.set('scope', api.scopes.join(' '));
   if (api.resource) parameters.set('resource', api.resource);
+  if (api.audience) parameters.set('audience', api.audience);
   const dpopKey = tokens.dpopKey;
   const secrets = [refreshToken, ...ctx.sessionSecrets()];
   let response: oidc.TokenEndpointResponse & oidc.TokenEndpointResponseHelpers;
@@ -106,12 +107,16 @@ export function apiTokenFrom(ctx: AuthContext, api: ApiConfig, response: oidc.To
   const audience = statedAudience(response.access_token);
   // A token that states it is meant for another configured API is never sent to this one (glewlwyd, for one, pins every
   // token of a grant to the resource of its authorization request).
-  const otherApi = ctx.config.apis.find((other) => other !== api && other.resource !== undefined && other.resource !== api.resource && audience?.includes(other.resource));
+  const expected = api.resource ?? api.audience;
+  const otherApi = ctx.config.apis.find((other) => {
+    const theirs = other.resource ?? other.audience;
+    return other !== api && theirs !== undefined && theirs !== expected && audience?.includes(theirs);
+  });
   if (otherApi) throw new AuthError('token_response_invalid', `The provider issued a token for ${api.name} that is meant for ${otherApi.name}; it was refused and not sent anywhere.`);
-  if (api.resource) {
+  if (expected) {
     if (audience === undefined) {
-      ctx.log.warn(`the provider did not state the audience of the access token for ${api.name} (RFC 8707 resource ${api.resource}); it is used for ${api.name} only`);
-    } else if (!audience.includes(api.resource)) {
+      ctx.log.warn(`the provider did not state the audience of the access token for ${api.name} (${expected}); it is used for ${api.name} only`);
+    } else if (!audience.includes(expected)) {
       throw new AuthError('token_response_invalid', `The provider issued a token for ${api.name} meant for another audience (${scrubbedProviderText(audience.join(' '), [response.access_token])}); it was refused and not sent anywhere.`);
     }
   }
@@ -151,7 +156,7 @@ function consentHint(error: oidc.ResponseBodyError): boolean {
 }
 
 export function consentRequired(api: ApiConfig): AuthError {
-  return new AuthError('consent_required', `${api.name} needs your permission first (${[...api.scopes, ...(api.resource ? [api.resource] : [])].join(', ')}). Choose "Grant access" to give it in your browser.`);
+  return new AuthError('consent_required', `${api.name} needs your permission first (${[...api.scopes, ...(api.resource ? [api.resource] : []), ...(api.audience ? [api.audience] : [])].join(', ')}). Choose "Grant access" to give it in your browser.`);
 }
 
 /** The provider refused the token request for one API; `consent` when its answer says the user has not granted it. */

@@ -126,6 +126,18 @@ describe('a token per API against a hostile provider', () => {
     assert.equal(client.auth.getSession().status, 'signed-in');
   });
 
+  it('an API named by audience (Auth0 style): the request carries it; a token for the default audience instead is refused', async () => {
+    client = hostileClient(provider, { config: { apis: [{ name: 'Billing', baseUrl: `${provider.issuer}/api/billing/`, scopes: ['read:invoices'], audience: 'https://billing.api.test' }] } });
+    await signInFully(client, provider);
+    const fallback = await signJwt({ iss: provider.issuer, aud: 'https://default.api.test', sub: provider.subject, exp: Math.floor(Date.now() / 1000) + 300 }, provider.keys.primary.privateKey, 'RS256', provider.keys.primary.kid);
+    provider.script = { tokenResponse: (body, context) => (context.grantType === 'refresh_token' ? { ...body, access_token: fallback, scope: 'read:invoices' } : body) };
+    provider.resetRequests();
+    const message = await rejectsWith(client.auth.callApi({ url: `${provider.issuer}/api/billing/invoices` }), 'token_response_invalid');
+    assert.match(message, /another audience/);
+    assert.deepEqual(grants().map((g) => [g.form.get('audience'), g.form.get('scope'), g.form.get('resource')]), [['https://billing.api.test', 'read:invoices', null]]);
+    assert.equal(provider.requests.filter((r) => r.path.startsWith('/api/')).length, 0, 'the token went nowhere');
+  });
+
   for (const refusal of [
     { error: 'invalid_scope' },
     { error: 'invalid_target' },

@@ -27,12 +27,15 @@ describe('config apis (issue 18)', () => {
         { name: 'Graph', baseUrl: 'https://graph.microsoft.com/v1.0/', scopes: ['https://graph.microsoft.com/User.Read'] },
         { name: 'Orders', baseUrl: 'https://api.example.com/orders', resource: 'https://api.example.com/orders' },
         { name: 'Local', baseUrl: 'http://127.0.0.1:8080/api/', scopes: ['a', 'a', 'b'], resource: 'urn:example:local' },
+        { name: 'Billing', baseUrl: 'https://billing.example.com/', scopes: ['read:invoices'], audience: 'https://billing.example.com' },
       ],
     });
+    assert.equal(config.apis[3]?.audience, 'https://billing.example.com');
     assert.deepEqual(config.apis.map((api) => [api.name, api.baseUrl, api.scopes, api.resource]), [
       ['Graph', 'https://graph.microsoft.com/v1.0/', ['https://graph.microsoft.com/User.Read'], undefined],
       ['Orders', 'https://api.example.com/orders', [], 'https://api.example.com/orders'],
       ['Local', 'http://127.0.0.1:8080/api/', ['a', 'b'], 'urn:example:local'],
+      ['Billing', 'https://billing.example.com/', ['read:invoices'], undefined],
     ]);
     assert.equal(apiFor(new URL('https://api.example.com/orders/42'), config.apis)?.name, 'Orders');
     assert.equal(apiFor(new URL('https://api.example.com/ordersX'), config.apis), undefined, 'a segment boundary, as for the allow-list');
@@ -49,8 +52,10 @@ describe('config apis (issue 18)', () => {
     ['scopes with a space', [{ name: 'A', baseUrl: 'https://a.example/', scopes: ['a b'] }], /apis\[0\]\.scopes: must be a list of scope names/],
     ['a relative resource', [{ name: 'A', baseUrl: 'https://a.example/', resource: '/api' }], /apis\[0\]\.resource: "\/api" must be an absolute URI without a fragment \(RFC 8707 §2\)/],
     ['a resource with a fragment', [{ name: 'A', baseUrl: 'https://a.example/', resource: 'https://a.example/#x' }], /apis\[0\]\.resource: .*fragment/],
-    ['neither scopes nor resource', [{ name: 'A', baseUrl: 'https://a.example/' }], /apis\[0\]: needs "scopes" and\/or "resource".*apiBaseUrls/],
-    ['an unknown field', [{ name: 'A', baseUrl: 'https://a.example/', scopes: ['s'], audience: 'x' }], /apis\[0\]\.audience: is not a field of an API/],
+    ['neither scopes, resource nor audience', [{ name: 'A', baseUrl: 'https://a.example/' }], /apis\[0\]: needs "scopes", "resource" and\/or "audience".*apiBaseUrls/],
+    ['both resource and audience', [{ name: 'A', baseUrl: 'https://a.example/', resource: 'https://a.example/', audience: 'https://a.example/' }], /apis\[0\]\.audience: and "resource" name the same thing/],
+    ['an audience with a space', [{ name: 'A', baseUrl: 'https://a.example/', audience: 'my api' }], /apis\[0\]\.audience: must be the API's identifier/],
+    ['an unknown field', [{ name: 'A', baseUrl: 'https://a.example/', scopes: ['s'], tokenType: 'x' }], /apis\[0\]\.tokenType: is not a field of an API/],
     ['two overlapping base URLs', [{ name: 'A', baseUrl: 'https://a.example/v1/', scopes: ['s'] }, { name: 'B', baseUrl: 'https://a.example/v1/admin/', scopes: ['t'] }], /apis\[1\]\.baseUrl: "https:\/\/a\.example\/v1\/admin\/" overlaps API "A"/],
     ['the same base URL twice', [{ name: 'A', baseUrl: 'https://a.example/', scopes: ['s'] }, { name: 'B', baseUrl: 'https://a.example/', scopes: ['t'] }], /apis\[1\]\.baseUrl: .*overlaps API "A"/],
   ];
