@@ -1,4 +1,5 @@
-import type { IpcError, IpcResult, ProviderInfo, SessionBridge, SessionState } from '../main/ipc/contract';
+import type { ApiInfo, IpcError, IpcResult, ProviderInfo, RendererApiResponse, SessionBridge, SessionState } from '../main/ipc/contract';
+import { showApis, type ApiActions, type ApiOutcome } from './api-panel';
 import { messageFor, retryStartsSignIn } from './messages';
 import { renderScreen, showClaims, showCopied, showStillWaiting, startingScreen, statusText, STILL_WAITING_AFTER_MS, type Actions } from './view';
 
@@ -29,6 +30,10 @@ let staleSince: number | undefined;
 let stillWaitingTimer: ReturnType<typeof setTimeout> | undefined;
 /** True once the current sign-in has waited STILL_WAITING_AFTER_MS, so a redrawn screen keeps the note. */
 let waitedLong = false;
+/** The last answer per API name, shown in the APIs section; cleared when the session ends. */
+const apiOutcomes = new Map<string, ApiOutcome>();
+/** Re-reads the configured APIs into the signed-in screen; set by start(). */
+let refreshApis: () => void = () => undefined;
 /** Filled in by start(); the screens call through it. */
 const context: { actions: Actions } = {
   actions: { signIn() {}, cancelSignIn() {}, signOut() {}, retry() {}, showProfile() {}, copySignInLink() {}, copyErrorDetails() {} },
@@ -116,6 +121,36 @@ function start(bridge: SessionBridge | undefined): void {
       ),
   };
   context.actions = actions;
+
+  // The APIs section (issue 18): each operation names a configured API; its path is the API's base ("/").
+  const apiCall = (operation: (name: string) => Promise<IpcResult<RendererApiResponse>>) => (name: string): void => {
+    if (busy) return;
+    busy = true;
+    clearAlert();
+    setButtonsDisabled(true);
+    operation(name)
+      .then((result) => {
+        apiOutcomes.set(name, result.ok ? { status: result.value.status } : { error: messageFor(result.error.code) });
+        announce(result.ok ? `${name} answered HTTP ${result.value.status}.` : `${name}: ${messageFor(result.error.code)}`);
+      })
+      .catch(() => apiOutcomes.set(name, { error: messageFor('internal_error') }))
+      .finally(() => {
+        busy = false;
+        setButtonsDisabled(false);
+        refreshApis();
+      });
+  };
+  const apiActions: ApiActions = {
+    call: apiCall((name) => bridge.callApi({ api: name, path: '/' })),
+    grantAccess: apiCall((name) => bridge.grantApiAccess({ api: name, path: '/' })),
+    verify: apiCall((name) => bridge.stepUpApi({ api: name, path: '/' })),
+  };
+  refreshApis = () => {
+    if (current?.status !== 'signed-in') return;
+    void bridge.getApis().then((result) => {
+      if (result.ok && screenRoot && current?.status === 'signed-in') showApis(screenRoot, result.value as readonly ApiInfo[], apiActions, apiOutcomes);
+    });
+  };
 }
 
 /** Replaces the screen when the state changed; moves focus to its heading when the status changed. */
@@ -128,6 +163,8 @@ function render(state: SessionState, options: { readonly force?: boolean } = {})
   else staleSince = undefined;
   const hadFocus = screenRoot.contains(document.activeElement) || document.activeElement === document.body || document.activeElement === null;
   screenRoot.replaceChildren(renderScreen(state, { provider, actions: context.actions, staleSince }));
+  if (state.status === 'signed-in') refreshApis();
+  else apiOutcomes.clear();
   if (waitedLong && previous?.status === state.status) showStillWaiting(screenRoot);
   screenRoot.setAttribute('aria-busy', state.status === 'restoring' && !state.retry ? 'true' : 'false');
   document.documentElement.dataset['status'] = state.status;

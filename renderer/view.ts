@@ -1,4 +1,5 @@
 import type { ProviderInfo, SessionState } from '../main/ipc/contract';
+import { apiSection } from './api-panel';
 import { messageFor } from './messages';
 
 /**
@@ -242,6 +243,7 @@ function signedInScreen(state: Extract<SessionState, { status: 'signed-in' }>, c
       button('Sign out', context.actions.signOut, { id: 'sign-out' }),
     ),
     h('section', { id: 'profile', class: 'profile-details', 'aria-labelledby': 'profile-title', hidden: '' }, h('h2', { id: 'profile-title' }, 'Profile from the sign-in service'), h('dl', { class: 'claims', id: 'claims' })),
+    apiSection(),
   );
 }
 

@@ -85,10 +85,10 @@ export async function startAudienceResourceServer(options: AudienceServerOptions
       if (check.kind !== 'valid' || check.proof.jkt !== jkt) return answer('bad_proof', 401, { error: 'invalid_dpop_proof' }, 'DPoP error="invalid_dpop_proof", algs="ES256 EdDSA"');
     }
     const authScheme = jkt === undefined ? 'Bearer' : 'DPoP';
-    if (path === '/api/strong' && payload['acr'] !== options.strongAcr) {
+    if (path.startsWith('/api/strong') && payload['acr'] !== options.strongAcr) {
       return answer('step_up', 401, { error: 'insufficient_user_authentication' }, `${authScheme} error="insufficient_user_authentication", error_description="A stronger sign-in is required", acr_values="${options.strongAcr ?? ''}"`);
     }
-    if (path === '/api/recent') {
+    if (path.startsWith('/api/recent')) {
       const authTime = payload['auth_time'];
       if (typeof authTime !== 'number' || Date.now() / 1000 - authTime > recentSeconds) {
         return answer('step_up', 401, { error: 'insufficient_user_authentication' }, `${authScheme} error="insufficient_user_authentication", error_description="A more recent sign-in is required", max_age=${recentSeconds}`);
