@@ -29,6 +29,8 @@ module.exports = {
   // The packaged package.json carries the identity's names, so Electron's app name (and the
   // user-data folder before main.ts sets it) and its Linux desktop name match app-identity.json.
   extraMetadata: {
+    // Also the Linux package's name (.deb, AppImage), so two apps made from this template never replace each other.
+    name: identity.executableName,
     productName: identity.productName,
     desktopName: identity.desktopFileName,
   },

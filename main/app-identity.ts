@@ -54,8 +54,10 @@ export class AppIdentityError extends Error {
 const REVERSE_DNS_SCHEME = /^[a-z][a-z0-9+-]*(?:\.[a-z0-9][a-z0-9+-]*)+$/;
 /** Apple's CFBundleIdentifier alphabet (letters, digits, dot, hyphen), reverse-DNS with at least two labels. */
 const APP_ID = /^[A-Za-z][A-Za-z0-9-]*(?:\.[A-Za-z0-9][A-Za-z0-9-]*)+$/;
-/** Characters no folder or file name may hold on Windows, macOS or Linux, and control characters. */
-const UNSAFE_IN_FILE_NAME = /[<>:"/\\|?*\x00-\x1f\x7f]/;
+/** Characters no folder or file name may hold on Windows, macOS or Linux, control characters, and bidirectional overrides (a name that reads differently than it is). */
+const UNSAFE_IN_FILE_NAME = /[<>:"/\\|?*\x00-\x1f\x7f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/;
+/** Names Windows reserves for devices, with or without an extension. */
+const WINDOWS_RESERVED = /^(con|prn|aux|nul|com[0-9]|lpt[0-9])(\..*)?$/i;
 
 /**
  * Checks the three values and derives every other name. Throws
@@ -71,10 +73,16 @@ export function deriveAppIdentity(source: unknown): AppIdentity {
   if (!APP_ID.test(appId) || appId.length > 155) {
     throw new AppIdentityError('appId', `is "${appId}": use a reverse-DNS id of a domain you control, e.g. "com.mycorp.app" (letters, digits, dots and hyphens).`);
   }
-  if (productName !== productName.trim() || productName.length > 64 || UNSAFE_IN_FILE_NAME.test(productName) || /^\.+$/.test(productName)) {
+  if (
+    productName !== productName.trim() ||
+    productName.length > 64 ||
+    UNSAFE_IN_FILE_NAME.test(productName) ||
+    productName.endsWith('.') ||
+    WINDOWS_RESERVED.test(productName)
+  ) {
     throw new AppIdentityError(
       'productName',
-      'names the user-data folder and the installers: at most 64 characters, no leading or trailing spaces, none of < > : " / \\ | ? * and no control characters.',
+      'names the user-data folder and the installers: at most 64 characters, no leading or trailing spaces, no trailing dot, none of < > : " / \\ | ? *, no control or bidirectional-override characters, and not a name Windows reserves (CON, PRN, AUX, NUL, COM1…, LPT1…).',
     );
   }
   if (!REVERSE_DNS_SCHEME.test(urlScheme)) {

@@ -12,6 +12,7 @@
  */
 import { spawn } from 'node:child_process';
 import { lookup } from 'node:dns/promises';
+import { connect } from 'node:net';
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
@@ -80,13 +81,27 @@ export async function unreachableReason(origin, timeoutMs = 5000) {
   } catch {
     return `ELECTRON_MIRROR is not a URL: ${origin}`;
   }
+  let address;
   try {
     const timeout = new Promise((_, reject) => setTimeout(() => reject(Object.assign(new Error('timed out'), { code: 'ETIMEDOUT' })), timeoutMs).unref());
-    await Promise.race([lookup(host), timeout]);
-    return undefined;
+    address = (await Promise.race([lookup(host), timeout])).address;
   } catch (error) {
     return `${host} cannot be resolved (${error?.code ?? 'lookup failed'}): no network, or no DNS for it from here`;
   }
+  // Resolved: can a connection be made? (A mirror that is not running refuses it.)
+  const url = new URL(origin);
+  const port = Number(url.port || (url.protocol === 'http:' ? 80 : 443));
+  const refused = await new Promise((resolve) => {
+    const socket = connect({ host: address, port });
+    const done = (reason) => {
+      socket.destroy();
+      resolve(reason);
+    };
+    socket.setTimeout(timeoutMs, () => done(`${host}:${port} did not answer within ${timeoutMs / 1000} s`));
+    socket.once('connect', () => done(undefined));
+    socket.once('error', (error) => done(`${host}:${port} refused the connection (${error.code ?? error.message})`));
+  });
+  return refused;
 }
 
 /**
@@ -118,6 +133,16 @@ export function electronUnavailableMessage({ what, version, origin, reason, plat
 export async function ensureElectron({ root, what, env = process.env, log = (line) => console.log(line) }) {
   const found = locateElectron(root, env);
   if (found) return found;
+  const override = env.ELECTRON_OVERRIDE_DIST_PATH;
+  if (override) {
+    // The user named a folder: downloading elsewhere would ignore them.
+    throw new Error(`Cannot ${what}: ELECTRON_OVERRIDE_DIST_PATH is ${override}, which holds no ${platformExecutable(process.platform)}. Point it at an unpacked Electron ${electronVersion(root) ?? ''} for this OS, or unset it to download Electron.`);
+  }
+  const mirror = env.ELECTRON_MIRROR;
+  if (mirror && !mirror.endsWith('/')) {
+    // @electron/get appends "v<version>/<file>" to it as it is.
+    throw new Error(`Cannot ${what}: ELECTRON_MIRROR must end with "/" (it is ${mirror}); e.g. ELECTRON_MIRROR=${mirror}/`);
+  }
   const packageDir = electronPackageDir(root);
   if (packageDir === undefined) {
     throw new Error(`Cannot ${what}: the electron package is not installed. Run: npm ci`);

@@ -22,7 +22,8 @@ function isExecutableFile(file) {
  * @returns {string | undefined}
  */
 export function findExecutable(program, env = process.env) {
-  const extensions = process.platform === 'win32' ? ['', ...(env.PATHEXT ?? '.EXE;.CMD;.BAT;.COM').split(';').filter(Boolean)] : [''];
+  // On Windows the PATHEXT forms first: `npm` is an extensionless shell script there, `npm.cmd` the program.
+  const extensions = process.platform === 'win32' ? [...(env.PATHEXT ?? '.EXE;.CMD;.BAT;.COM').split(';').filter(Boolean), ''] : [''];
   if (program.includes('/') || (process.platform === 'win32' && program.includes('\\'))) {
     return extensions.map((ext) => program + ext).find(isExecutableFile);
   }

@@ -5,7 +5,7 @@
  * The renderer is the real bundle (scripts/build.mjs --renderer-only, as the
  * renderer tests build it), served through the app's own app:// handler with
  * its CSP, in Chromium through playwright-core: TEST_BROWSER when set, else
- * Debian's /usr/bin/chromium. `window.session` is a stand-in that answers
+ * the OS's usual Chromium, Chrome or Edge (test/support/browser-path.ts). `window.session` is a stand-in that answers
  * each screen's session state, the same states the renderer tests
  * (test/integration/renderer/renderer.test.ts) drive the real core into; the
  * clock is fixed, so the pictures change only when the UI does.
@@ -25,10 +25,11 @@ import type { ProviderInfo, SessionState, UserInfo } from '../main/ipc/contract'
 import { APP_IDENTITY } from '../main/app-identity';
 import { APP_ORIGIN, createAppProtocolHandler } from '../main/shell/app-protocol';
 import { notConfiguredMessage } from '../main/shell/auth-config';
+import { systemBrowserPath } from '../test/support/browser-path';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const OUT_DIR = path.join(root, 'docs', 'screenshots');
-const BROWSER = process.env['TEST_BROWSER'] || '/usr/bin/chromium';
+const BROWSER = systemBrowserPath();
 /** The app window's default width (main/shell/window-options.ts); each picture is as tall as its screen, at least this. */
 const VIEWPORT = { width: 520, height: 420 };
 /** A fixed moment for every picture: 10:42 UTC. */

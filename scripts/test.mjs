@@ -65,9 +65,10 @@ export function selectTests(args, cwd = root) {
   const files = [];
   for (const given of paths.length === 0 ? ['test'] : paths) {
     const full = path.resolve(cwd, given);
-    if (!existsSync(full)) throw new Error(`test: no such test file or folder: ${given}`);
+    if (!existsSync(full)) throw new Error(`test: no such test file or folder: ${given} (flags take the --flag=value form, e.g. --test-name-pattern=contract)`);
     if (statSync(full).isDirectory()) files.push(...testFilesUnder(full).map((file) => path.relative(cwd, file)));
-    else files.push(given);
+    else if (given.endsWith('.test.ts')) files.push(given);
+    else throw new Error(`test: ${given} is not a test file (*.test.ts). Flags take the --flag=value form, e.g. --test-name-pattern=contract.`);
   }
   if (files.length === 0) throw new Error(`test: no *.test.ts files found under: ${paths.join(' ') || 'test'}`);
   return { flags, files };
@@ -91,6 +92,9 @@ async function main() {
     console.error(error instanceof Error ? error.message : String(error));
     return 1;
   }
+
+  const major = Number(process.versions.node.split('.')[0]);
+  if (major < 24) console.warn(`test: this is Node ${process.versions.node}; the app's main process runs on Node 24 (Electron 45), and so should the tests (README: Two commands).`);
 
   // Prerequisites: fail loudly, saying what to install.
   const problems = [];

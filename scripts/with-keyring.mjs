@@ -83,6 +83,8 @@ async function outer(command) {
     const env = { ...process.env, XDG_DATA_HOME: path.join(folder, 'data'), XDG_RUNTIME_DIR: path.join(folder, 'runtime') };
     // Nothing from an outer desktop session may leak in: the command reaches only the private bus and keyring.
     for (const name of ['DBUS_SESSION_BUS_ADDRESS', 'GNOME_KEYRING_CONTROL', 'GNOME_KEYRING_PID', 'SSH_AUTH_SOCK']) delete env[name];
+    // Tells the inner stage it runs on the private bus of this folder (it refuses to run otherwise).
+    env.WITH_KEYRING_FOLDER = folder;
     const dbusRunSession = findExecutable('dbus-run-session', env);
     return await run(dbusRunSession, ['--', process.execPath, SELF, '--inside-session', ...command], {
       env,
@@ -138,6 +140,13 @@ function secretServiceUp(env) {
 /** Inside the private bus: the daemon, then the command once the Secret Service is on the bus (at most 5 s). */
 async function inside(command) {
   const env = { ...process.env };
+  // Only on the private bus outer() made: run by hand, the daemon would create or unlock the user's own keyring.
+  const folder = env.WITH_KEYRING_FOLDER;
+  if (!folder || !env.DBUS_SESSION_BUS_ADDRESS || env.XDG_DATA_HOME !== path.join(folder, 'data')) {
+    console.error('with-keyring: --inside-session is internal; run: node scripts/with-keyring.mjs <command> [args...]');
+    return 2;
+  }
+  delete env.WITH_KEYRING_FOLDER;
   try {
     Object.assign(env, await startKeyringDaemon(env));
   } catch (error) {

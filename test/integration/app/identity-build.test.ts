@@ -91,7 +91,8 @@ describe('one place makes it yours: another app-identity.json, built and package
   it('the Linux executable and the packaged package.json carry the new names', () => {
     assert.equal(derived.executableName, 'mycorp-notes');
     assert.ok(existsSync(path.join(appDir, derived.executableName)), 'executable named after productName');
-    const manifest = JSON.parse(asar.extractFile(archive, 'package.json').toString('utf8')) as { productName?: string; desktopName?: string };
+    const manifest = JSON.parse(asar.extractFile(archive, 'package.json').toString('utf8')) as { name?: string; productName?: string; desktopName?: string };
+    assert.equal(manifest.name, 'mycorp-notes', 'the package name (the .deb and AppImage are named after it)');
     assert.equal(manifest.productName, NEW_IDENTITY.productName);
     assert.equal(manifest.desktopName, 'mycorp-notes.desktop');
   });

@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { downloadOrigin, electronUnavailableMessage, locateElectron, platformExecutable } from '../../../scripts/electron-binary.mjs';
+import { downloadOrigin, electronUnavailableMessage, ensureElectron, locateElectron, platformExecutable, unreachableReason } from '../../../scripts/electron-binary.mjs';
 import { distOfflineMessage, downloadSources } from '../../../scripts/dist.mjs';
 
 describe("Electron's binary for npm start (issue 15)", () => {
@@ -28,6 +28,26 @@ describe("Electron's binary for npm start (issue 15)", () => {
     } finally {
       rmSync(root, { recursive: true, force: true });
     }
+  });
+
+  it('a wrong ELECTRON_OVERRIDE_DIST_PATH or a mirror without its trailing slash is said at once, without a download', async () => {
+    const root = mkdtempSync(path.join(tmpdir(), 'electron-binary-'));
+    try {
+      writeFileSync(path.join(root, 'package.json'), '{"name":"x"}');
+      mkdirSync(path.join(root, 'node_modules', 'electron'), { recursive: true });
+      writeFileSync(path.join(root, 'node_modules', 'electron', 'package.json'), '{"name":"electron","version":"45.4.1"}');
+      const logged: string[] = [];
+      const log = (line: string): void => void logged.push(line);
+      await assert.rejects(ensureElectron({ root, what: 'start the app', env: { ELECTRON_OVERRIDE_DIST_PATH: path.join(root, 'nowhere') }, log }), /ELECTRON_OVERRIDE_DIST_PATH is .*nowhere, which holds no electron/);
+      await assert.rejects(ensureElectron({ root, what: 'start the app', env: { ELECTRON_MIRROR: 'http://127.0.0.1:9' }, log }), /ELECTRON_MIRROR must end with "\/"/);
+      assert.deepEqual(logged, [], 'no download was started');
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+
+  it('a mirror that is not running is named as refusing the connection', async () => {
+    assert.match((await unreachableReason('http://127.0.0.1:9/')) ?? '', /127\.0\.0\.1:9 refused the connection/);
   });
 
   it('names the executable per OS as install.js writes it', () => {
