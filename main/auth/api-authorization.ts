@@ -107,8 +107,9 @@ export function createApiAuthorization(ctx: AuthContext, session: SessionRefresh
     try {
       const result = await flow.reauthorize(parameters, tokenParameters);
       sameUser(result);
-      // This round-trip asked for no offline_access: a refresh token it brings anyway is not kept.
-      if (result.response.refresh_token) ctx.retirement.retire({ refreshToken: result.response.refresh_token }, `the step-up for ${api.name}`);
+      // This round-trip asked for no offline_access: a refresh token it brings anyway is not used, and is revoked with the
+      // session rather than now (it may belong to the session's own grant, which a revocation could end).
+      if (result.response.refresh_token) session.setAside(result.response.refresh_token);
       checkStepUpResult(result.claims, challenge, ctx.now(), api.name);
       apis.cache.put(apiTokenFrom(ctx, api, result.response, result.dpopKey));
     } catch (error) {

@@ -11,7 +11,7 @@ import { redactText } from './redact';
 import { classifyRefreshFailure, renewalRefusedMessage, type RefreshOutcome, type TokenEndpointAnswer } from './refresh-outcome';
 import { backoffDelay, refreshDueAt } from './refresh-schedule';
 import { toUserClaims, withKnownDisplayClaims, type SessionError, type UserClaims } from './session-state';
-import { clearStoredSession, readStoredSession, storedMetadataOf, writeStoredSession, type StoredSession } from './stored-session';
+import { clearStoredSession, MAX_SUPERSEDED, readStoredSession, storedMetadataOf, writeStoredSession, type StoredSession } from './stored-session';
 import { tokenSetFrom } from './token-response';
 import type { TokenSet } from './token-set';
 
@@ -66,6 +66,14 @@ export interface SessionRefresh {
   adoptReauthorization(next: TokenSet): Promise<void>;
   /** Ends the session because an answer for it cannot be trusted (another user's ID token); the keychain keeps the record. */
   endUntrusted(error: AuthError): Promise<void>;
+  /**
+   * Keeps a refresh token of this session's user that the app no longer
+   * uses but must not revoke yet (a step-up's): it is revoked when the
+   * session ends, with the others adoptReauthorization sets aside.
+   */
+  setAside(refreshToken: string): void;
+  /** The refresh tokens set aside for this session (see adoptReauthorization), handed over once, for revocation at sign-out. */
+  takeSuperseded(): string[];
 }
 
 /** What the rest of the core hears from the session. */
@@ -96,6 +104,13 @@ export function createSessionRefresh(ctx: AuthContext, hooks: SessionHooks = {})
    * `reason` once the access token has expired.
    */
   let refusal: { readonly tokens: TokenSet; readonly reason: SessionError; readonly cause: AuthError } | undefined;
+  /**
+   * Refresh tokens of this session's earlier grants (replaced by a consent round-trip for the same user),
+   * kept with the session and revoked when it ends, never at the replacement: a provider may extend the
+   * same grant for the same user and browser session and revoke grant-wide (oidc-provider does both,
+   * measured: revoking the replaced token ended the new session), RFC 7009 §2.1 allows that.
+   */
+  let superseded: readonly string[] = [];
   /** Every request that uses the refresh token runs after the one before it (see withRefreshToken). */
   let refreshTokenInUse: Promise<unknown> = Promise.resolve();
 
@@ -115,7 +130,11 @@ export function createSessionRefresh(ctx: AuthContext, hooks: SessionHooks = {})
     ctx.setState({ status: 'signed-in', user: next.user, expiresAt: next.expiresAt, ...(warning ? { warning } : {}) });
     if (!previous) hooks.established?.(next);
     scheduleRefresh();
-    if (newGrant) void replaceKeptSession(next);
+    if (newGrant) {
+      const setAside = superseded;
+      superseded = [];
+      void replaceKeptSession(next, setAside);
+    }
     else if (next.refreshToken && (rewriteRecord || next.refreshToken !== previousRefreshToken)) void persistRefreshToken(next);
   }
 
@@ -126,8 +145,8 @@ export function createSessionRefresh(ctx: AuthContext, hooks: SessionHooks = {})
    * start, so it is not revoked). A sign-in without a refresh token leaves no
    * record, so the old one is deleted and revoked.
    */
-  async function replaceKeptSession(next: TokenSet): Promise<void> {
-    let replaced: string | undefined;
+  async function replaceKeptSession(next: TokenSet, setAside: readonly string[]): Promise<void> {
+    let replaced: StoredSession | undefined;
     if (next.refreshToken) {
       await persistRefreshToken(next, (previous) => {
         replaced = previous;
@@ -135,13 +154,14 @@ export function createSessionRefresh(ctx: AuthContext, hooks: SessionHooks = {})
     } else {
       await ctx
         .inVaultOrder(async () => {
-          const previous = await readStoredSession(vault, config).catch(() => undefined);
+          replaced = await readStoredSession(vault, config).catch(() => undefined);
           await clearStoredSession(vault, config);
-          replaced = previous?.refreshToken;
         })
         .catch((error: unknown) => log.warn(`keychain delete failed: ${redactText(String(error))}`));
     }
-    if (replaced && replaced !== next.refreshToken) ctx.retirement.retire({ refreshToken: replaced }, 'the kept session a new sign-in replaced');
+    if (replaced?.refreshToken && replaced.refreshToken !== next.refreshToken) ctx.retirement.retire({ refreshToken: replaced.refreshToken }, 'the kept session a new sign-in replaced');
+    // The earlier session's set-aside tokens (issue 18) end with it.
+    for (const token of new Set([...setAside, ...(replaced?.superseded ?? [])])) if (token !== next.refreshToken) ctx.retirement.retire({ refreshToken: token }, 'an earlier grant of the session a new sign-in replaced');
   }
 
   /**
@@ -166,8 +186,8 @@ export function createSessionRefresh(ctx: AuthContext, hooks: SessionHooks = {})
     if (!kept) ctx.retirement.retire(late, 'a refresh answered after its session was left');
   }
 
-  /** @param replacing called, inside the keychain operation and after the write, with the refresh token the record held before. */
-  async function persistRefreshToken(saved: TokenSet, replacing?: (previous: string | undefined) => void): Promise<void> {
+  /** @param replacing called, inside the keychain operation and after the write, with the record held before. */
+  async function persistRefreshToken(saved: TokenSet, replacing?: (previous: StoredSession | undefined) => void): Promise<void> {
     const metadata = ctx.discovered ? storedMetadataOf(ctx.discovered.server as unknown as Record<string, unknown>) : undefined;
     const record: StoredSession = {
       refreshToken: saved.refreshToken as string,
@@ -178,12 +198,13 @@ export function createSessionRefresh(ctx: AuthContext, hooks: SessionHooks = {})
       ...(config.logoutHint === 'id_token_hint' && saved.idToken ? { idToken: saved.idToken } : {}),
       // The refresh token is bound to this key (RFC 9449 §5): without it a restart could not refresh.
       ...(saved.dpopKey ? { dpop: saved.dpopKey.toStored() } : {}),
+      ...(superseded.length > 0 ? { superseded } : {}),
     };
     try {
       await ctx.inVaultOrder(async () => {
         const previous = replacing ? await readStoredSession(vault, config).catch(() => undefined) : undefined;
         await writeStoredSession(vault, config, record);
-        replacing?.(previous?.refreshToken);
+        replacing?.(previous);
       });
     } catch (error) {
       log.warn(`keychain write failed: ${redactText(String(error))}`);
@@ -412,6 +433,9 @@ export function createSessionRefresh(ctx: AuthContext, hooks: SessionHooks = {})
     ctx.tokens = undefined;
     ctx.setState({ status: 'signed-out', error: reason });
     if (!clearKeychain) return;
+    // The session's grant is dead; tokens of its earlier grants may not be.
+    for (const token of superseded) ctx.retirement.retire({ refreshToken: token }, 'an earlier grant of a session that ended');
+    superseded = [];
     await ctx.inVaultOrder(() => clearStoredSession(vault, config)).catch((error: unknown) => log.warn(`keychain delete failed: ${redactText(String(error))}`));
   }
 
@@ -437,6 +461,7 @@ export function createSessionRefresh(ctx: AuthContext, hooks: SessionHooks = {})
   async function restoreWith(stored: StoredSession): Promise<void> {
     const status = ctx.state.status;
     if (status === 'signed-in' || status === 'signing-in') return;
+    superseded = stored.superseded ?? [];
     if (status !== 'restoring') ctx.setState({ status: 'restoring' });
     const mine = ctx.generation;
     await refreshSession(stored);
@@ -512,8 +537,22 @@ export function createSessionRefresh(ctx: AuthContext, hooks: SessionHooks = {})
     adoptReauthorization(next) {
       return oneUseAtATime(async () => {
         const state = ctx.state;
-        establish(next, state.status === 'signed-in' ? state.warning : undefined, false, true);
+        const replaced = ctx.tokens?.refreshToken;
+        if (replaced && replaced !== next.refreshToken) superseded = [...superseded.filter((token) => token !== replaced), replaced].slice(-MAX_SUPERSEDED);
+        // The record is rewritten: a new refresh token, the new ID token's identity, the tokens set aside.
+        establish(next, state.status === 'signed-in' ? state.warning : undefined, true);
       });
+    },
+    setAside(refreshToken) {
+      if (refreshToken === ctx.tokens?.refreshToken || superseded.includes(refreshToken)) return;
+      superseded = [...superseded, refreshToken].slice(-MAX_SUPERSEDED);
+      const current = ctx.tokens;
+      if (current?.refreshToken) void persistRefreshToken(current);
+    },
+    takeSuperseded() {
+      const taken = [...superseded];
+      superseded = [];
+      return taken;
     },
     async endUntrusted(error) {
       await endSession({ code: error.code, message: error.message }, error, false);

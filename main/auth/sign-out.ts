@@ -28,10 +28,14 @@ export function createSignOut(ctx: AuthContext, flow: SignInFlow, session: Sessi
     let unreachable = false;
     if (hadFlow) void flow.forgetPersistedFlow().catch(() => undefined);
     let kept: string | undefined;
+    // Refresh tokens of the session's earlier grants (a consent round-trip replaced them): they end with it.
+    const setAside = new Set(session.takeSuperseded());
     await ctx
       .inVaultOrder(async () => {
         // The record may hold a session not in memory (restore under way, or waiting for the provider).
-        kept = (await readStoredSession(ctx.vault, config).catch(() => undefined))?.refreshToken;
+        const record = await readStoredSession(ctx.vault, config).catch(() => undefined);
+        kept = record?.refreshToken;
+        for (const token of record?.superseded ?? []) setAside.add(token);
         await clearStoredSession(ctx.vault, config);
       })
       .catch((error: unknown) => {
@@ -39,6 +43,7 @@ export function createSignOut(ctx: AuthContext, flow: SignInFlow, session: Sessi
         problems.push('the keychain entry could not be removed');
       });
     if (kept && kept !== ended?.refreshToken) ctx.retirement.retire({ refreshToken: kept }, 'the session kept in the keychain at sign-out');
+    for (const token of setAside) if (token !== ended?.refreshToken && token !== kept) ctx.retirement.retire({ refreshToken: token }, 'an earlier grant of the session at sign-out');
     if (!ended) return;
     let meta: ProviderMetadata | undefined;
     try {

@@ -43,7 +43,15 @@ export interface StoredSession {
   readonly idToken?: string;
   /** The private key the refresh token is bound to, as a JWK: only here, never in a file or a log. */
   readonly dpop?: StoredDpopKey;
+  /**
+   * Refresh tokens of this session's earlier grants, replaced by a consent
+   * round-trip for the same user: revoked when the session ends, not before
+   * (session-refresh.ts, adoptReauthorization). At most {@link MAX_SUPERSEDED}.
+   */
+  readonly superseded?: readonly string[];
 }
+
+export const MAX_SUPERSEDED = 8;
 
 export async function readStoredSession(vault: SecretVault, config: AuthConfig): Promise<StoredSession | undefined> {
   const text = await vault.get(vaultKey('refresh-token', config));
@@ -72,7 +80,9 @@ export async function readStoredSession(vault: SecretVault, config: AuthConfig):
   // Checked when imported (DpopKey.restore): a record whose key cannot be used ends the session then.
   const dpop = v === 3 ? (data['dpop'] as StoredDpopKey | undefined) : undefined;
   if (v === 3 && (typeof dpop !== 'object' || dpop === null)) return undefined;
-  return { ...session, ...(identity ? { identity } : {}), ...(metadata ? { metadata } : {}), ...(idToken ? { idToken } : {}), ...(dpop ? { dpop } : {}) };
+  const supersededValue = data['superseded'];
+  const superseded = Array.isArray(supersededValue) ? supersededValue.filter((token): token is string => typeof token === 'string' && token !== '').slice(-MAX_SUPERSEDED) : [];
+  return { ...session, ...(identity ? { identity } : {}), ...(metadata ? { metadata } : {}), ...(idToken ? { idToken } : {}), ...(dpop ? { dpop } : {}), ...(superseded.length > 0 ? { superseded } : {}) };
 }
 
 /**

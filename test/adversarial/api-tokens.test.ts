@@ -255,7 +255,8 @@ describe('a token per API against a hostile provider', () => {
     // That request rotated the refresh token: the record to compare with is the one holding the rotated token.
     const rotated = provider.secrets().filter((secret) => secret.includes('-rt-')).at(-1) as string;
     await waitFor(async () => ((await c.vault.get(recordKey)) ?? '').includes(rotated), 'the rotated refresh token in the keychain');
-    const recordBefore = await c.vault.get(recordKey);
+    const sessionRefreshToken = (JSON.parse((await c.vault.get(recordKey)) as string) as { refreshToken: string }).refreshToken;
+    const stepUpRefreshTokens: string[] = [];
 
     const answers: Array<{ claims: (c: Json) => Json; code: AuthErrorCode; message: RegExp }> = [
       { claims: (c) => ({ ...c, acr: 'urn:example:password', auth_time: Math.floor(Date.now() / 1000) }), code: 'step_up_unmet', message: /urn:example:mfa.*"urn:example:password"/ },
@@ -274,6 +275,8 @@ describe('a token per API against a hostile provider', () => {
       const hitsBefore = challengerHits.length;
       assert.equal(await c.auth.handleRedirect(provider.authorize(url.href).callback), true);
       const outcomes = await Promise.allSettled(clicks);
+      // The hostile provider issues a refresh token to every code exchange, offline_access or not.
+      stepUpRefreshTokens.push(provider.secrets().filter((secret) => secret.includes('-rt-')).at(-1) as string);
       for (const outcome of outcomes) {
         assert.equal(outcome.status, 'rejected');
         assert.ok(isAuthError(outcome.reason) && outcome.reason.code === answer.code, String(outcome.reason));
@@ -283,7 +286,15 @@ describe('a token per API against a hostile provider', () => {
       assert.deepEqual(c.auth.getSession(), session, 'the session is as it was');
     }
     assert.equal(c.opened.length, 1 + answers.length, 'one browser per round of ten clicks');
-    assert.equal(await c.vault.get(recordKey), recordBefore, 'the keychain record is untouched');
+    // The session's refresh token is untouched. A step-up's refresh token (the same user's) is set aside with the session,
+    // to be revoked at sign-out; another user's is revoked now.
+    const record = JSON.parse((await c.vault.get(recordKey)) as string) as { refreshToken: string; superseded?: string[] };
+    assert.equal(record.refreshToken === sessionRefreshToken, true, 'the session\'s refresh token is the one kept');
+    assert.equal(JSON.stringify(record.superseded) === JSON.stringify(stepUpRefreshTokens.slice(0, 3)), true, 'the same user\'s step-up refresh tokens are set aside');
+    await waitFor(() => provider.requests.some((r) => r.path === '/revoke' && r.form.get('token') === stepUpRefreshTokens[3]), 'another user\'s refresh token revoked');
+    assert.ok(!provider.requests.some((r) => r.path === '/revoke' && stepUpRefreshTokens.slice(0, 3).includes(r.form.get('token') ?? '')), 'the set-aside ones are not revoked yet');
+    await c.auth.signOut();
+    await waitFor(() => stepUpRefreshTokens.slice(0, 3).every((token) => provider.requests.some((r) => r.path === '/revoke' && r.form.get('token') === token)), 'the set-aside refresh tokens revoked at sign-out');
     await assertNothingLeaked(client, provider.secrets().filter((s) => s.includes('-at-') || s.includes('-code-')));
   });
 });

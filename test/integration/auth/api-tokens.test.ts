@@ -129,9 +129,12 @@ for (const dpop of ['disabled', 'enabled'] as const) {
       assert.deepEqual(new Set(consentUrl.searchParams.get('scope')?.split(' ')), new Set(['openid', 'profile', 'email', 'offline_access', 'orders.read', 'reports.read']), 'the consent asks for what the session had and the new scope');
       const state = service.auth.getSession();
       assert.equal(state.status, 'signed-in');
-      // The new grant's refresh token replaced the kept one, and the old one was revoked.
+      // The new grant's refresh token replaced the kept one; the old one is kept aside with the session (in the record),
+      // to be revoked when the session ends, not now (revoking it may end the new grant: see api-consent-browser-session).
       await waitFor(async () => (await keptRefreshToken(vault, config)) !== keptBefore, 'the new refresh token in the keychain');
-      await waitFor(async () => (await harness.provider.introspect(keptBefore)).active === false, 'the replaced refresh token revoked');
+      const record = JSON.parse((await vault.get(vaultKey('refresh-token', config))) as string) as { refreshToken: string; superseded?: string[] };
+      assert.deepEqual(record.superseded?.length, 1);
+      assert.equal(record.superseded?.[0] === keptBefore, true, 'the replaced refresh token is kept aside in the record');
       // Orders keeps working from the new grant.
       assert.equal((await service.auth.callApi({ url: `${orders.baseUrl}whoami` })).status, 200);
 
@@ -139,6 +142,13 @@ for (const dpop of ['disabled', 'enabled'] as const) {
       assert.ok(orders.calls.length >= 5 && orders.calls.every((c) => c.claimedAudience === ORDERS), JSON.stringify(orders.calls));
       assert.ok(reports.calls.length >= 1 && reports.calls.every((c) => c.claimedAudience === REPORTS), JSON.stringify(reports.calls));
       assert.ok([...orders.calls, ...reports.calls].every((c) => c.outcome === 'ok'));
+
+      // Sign-out revokes the session's refresh token and the one set aside.
+      const current = await keptRefreshToken(vault, config);
+      assert.ok(current);
+      await service.auth.signOut();
+      await waitFor(async () => (await harness.provider.introspect(keptBefore)).active === false, 'the set-aside refresh token revoked at sign-out');
+      assert.equal((await harness.provider.introspect(current)).active, false, 'the session\'s refresh token revoked');
     });
 
     it('shares one token request among concurrent first calls', async () => {
