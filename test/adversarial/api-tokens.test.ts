@@ -37,6 +37,7 @@ describe('a token per API against a hostile provider', () => {
   let challenger: Server;
   let challengerBase: string;
   let challenge = 'Bearer error="insufficient_user_authentication", acr_values="urn:example:mfa"';
+  let challengeStatus = 401;
   const challengerHits: string[] = [];
   let client: HostileClient | undefined;
 
@@ -45,7 +46,7 @@ describe('a token per API against a hostile provider', () => {
     challenger = createServer((request, response) => {
       challengerHits.push(request.url ?? '');
       request.resume();
-      response.writeHead(401, { 'www-authenticate': challenge, 'content-type': 'application/json' }).end('{"error":"insufficient_user_authentication"}');
+      response.writeHead(challengeStatus, { 'www-authenticate': challenge, 'content-type': 'application/json' }).end('{"error":"insufficient_user_authentication"}');
     });
     await new Promise<void>((resolve) => challenger.listen(0, '127.0.0.1', resolve));
     challengerBase = `http://127.0.0.1:${(challenger.address() as AddressInfo).port}/`;
@@ -60,6 +61,7 @@ describe('a token per API against a hostile provider', () => {
     client = undefined;
     provider.reset();
     challengerHits.length = 0;
+    challengeStatus = 401;
     challenge = 'Bearer error="insufficient_user_authentication", acr_values="urn:example:mfa"';
   });
 
@@ -236,6 +238,11 @@ describe('a token per API against a hostile provider', () => {
       const answer = await client.auth.callApi({ url: `${challengerBase}vault/x` });
       assert.equal(answer.status, 401, value);
     }
+    // RFC 9470 §3 is a 401: the same challenge on a 403 is the API's answer.
+    challengeStatus = 403;
+    challenge = 'Bearer error="insufficient_user_authentication", acr_values="urn:example:mfa"';
+    assert.equal((await client.auth.callApi({ url: `${challengerBase}vault/x` })).status, 403);
+    assert.deepEqual(client.auth.getApiStatuses().find((s) => s.name === 'Vault')?.state, 'ready');
     assert.equal(client.opened.length, 1);
   });
 
