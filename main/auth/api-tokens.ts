@@ -66,8 +66,10 @@ export class ApiTokenCache {
     const epoch = this.#epoch;
     const request = obtain().then(
       (token) => {
-        if (this.#pending.get(api) === request) this.#pending.delete(api);
-        if (epoch === this.#epoch) this.#tokens.set(api, token);
+        // Not when a step-up's token was put in its place meanwhile (put() ends the pending request), nor after clear().
+        const stillPending = this.#pending.get(api) === request;
+        if (stillPending) this.#pending.delete(api);
+        if (stillPending && epoch === this.#epoch) this.#tokens.set(api, token);
         return token;
       },
       (error: unknown) => {
