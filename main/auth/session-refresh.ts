@@ -139,11 +139,28 @@ export function createSessionRefresh(ctx: AuthContext, hooks: SessionHooks = {})
   }
 
   /**
-   * The keychain record of a new sign-in's session. Whatever record it
-   * replaces belongs to another grant: its refresh token is revoked once the
-   * new record is written (a failed write keeps the old session for the next
-   * start, so it is not revoked). A sign-in without a refresh token leaves no
-   * record, so the old one is deleted and revoked.
+   * Adds refresh tokens to those set aside for this session (revoked when it
+   * ends). Past MAX_SUPERSEDED the oldest is revoked now rather than dropped:
+   * nothing this app received is ever forgotten unrevoked.
+   */
+  function setAsideTokens(tokens: readonly string[], inUse: string | undefined = ctx.tokens?.refreshToken): void {
+    const merged = [...superseded, ...tokens].filter((token, index, all) => token !== inUse && all.indexOf(token) === index);
+    const overflow = merged.slice(0, Math.max(0, merged.length - MAX_SUPERSEDED));
+    superseded = merged.slice(overflow.length);
+    for (const token of overflow) ctx.retirement.retire({ refreshToken: token }, 'the oldest of the set-aside grants (more than the record keeps)');
+  }
+
+  /**
+   * The keychain record of a new sign-in's session, written before anything
+   * is revoked (a failed write keeps the old session for the next start).
+   *
+   * What it replaces: for another user, another grant, revoked at once. For
+   * the same user, set aside with the new session and revoked when that ends
+   * (sign-out, a dead grant, a sign-in of someone else): a provider may have
+   * extended the same grant for the same user and browser session and revoke
+   * grant-wide (RFC 7009 §2.1 allows it; oidc-provider does both, so revoking
+   * the replaced token at once ended the new session). A sign-in without a
+   * refresh token leaves no record to keep them in, so they are revoked.
    */
   async function replaceKeptSession(next: TokenSet, setAside: readonly string[]): Promise<void> {
     let replaced: StoredSession | undefined;
@@ -159,9 +176,18 @@ export function createSessionRefresh(ctx: AuthContext, hooks: SessionHooks = {})
         })
         .catch((error: unknown) => log.warn(`keychain delete failed: ${redactText(String(error))}`));
     }
-    if (replaced?.refreshToken && replaced.refreshToken !== next.refreshToken) ctx.retirement.retire({ refreshToken: replaced.refreshToken }, 'the kept session a new sign-in replaced');
-    // The earlier session's set-aside tokens (issue 18) end with it.
-    for (const token of new Set([...setAside, ...(replaced?.superseded ?? [])])) if (token !== next.refreshToken) ctx.retirement.retire({ refreshToken: token }, 'an earlier grant of the session a new sign-in replaced');
+    const earlier = [...(replaced?.refreshToken ? [replaced.refreshToken] : []), ...setAside, ...(replaced?.superseded ?? [])].filter(
+      (token, index, all) => token !== next.refreshToken && all.indexOf(token) === index,
+    );
+    if (earlier.length === 0) return;
+    const sameUser = replaced === undefined || replaced.user.sub === next.user.sub;
+    if (sameUser && next.refreshToken && ctx.tokens === next) {
+      setAsideTokens(earlier);
+      log.info(`a new sign-in of the same user: ${earlier.length} earlier refresh token(s) set aside, revoked when this session ends`);
+      await persistRefreshToken(next);
+      return;
+    }
+    for (const token of earlier) ctx.retirement.retire({ refreshToken: token }, 'the kept session a new sign-in replaced');
   }
 
   /**
@@ -538,14 +564,14 @@ export function createSessionRefresh(ctx: AuthContext, hooks: SessionHooks = {})
       return oneUseAtATime(async () => {
         const state = ctx.state;
         const replaced = ctx.tokens?.refreshToken;
-        if (replaced && replaced !== next.refreshToken) superseded = [...superseded.filter((token) => token !== replaced), replaced].slice(-MAX_SUPERSEDED);
+        if (replaced && replaced !== next.refreshToken) setAsideTokens([replaced], next.refreshToken);
         // The record is rewritten: a new refresh token, the new ID token's identity, the tokens set aside.
         establish(next, state.status === 'signed-in' ? state.warning : undefined, true);
       });
     },
     setAside(refreshToken) {
       if (refreshToken === ctx.tokens?.refreshToken || superseded.includes(refreshToken)) return;
-      superseded = [...superseded, refreshToken].slice(-MAX_SUPERSEDED);
+      setAsideTokens([refreshToken]);
       const current = ctx.tokens;
       if (current?.refreshToken) void persistRefreshToken(current);
     },
