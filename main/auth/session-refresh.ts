@@ -347,7 +347,9 @@ export function createSessionRefresh(ctx: AuthContext, hooks: SessionHooks = {})
     }
     if (error.code === 'identity_unverified') {
       // The answer itself is untrustworthy (another user, a changed identity): the session ends here,
-      // but nothing says the grant is dead, so the keychain keeps it.
+      // but nothing says the grant is dead, so the keychain keeps it. A refresh token that answer
+      // issued is never used: it is revoked rather than dropped.
+      if (attempt.unusedRefreshToken) ctx.retirement.retire({ refreshToken: attempt.unusedRefreshToken }, 'a refresh answer refused as identity_unverified');
       await endSession({ code: error.code, message: error.message }, error, false);
       return undefined;
     }
@@ -371,7 +373,15 @@ export function createSessionRefresh(ctx: AuthContext, hooks: SessionHooks = {})
     arm(() => void (stored ? restoreWith(stored) : refreshSession()), delay);
   }
 
-  type Attempt = { readonly ok: true; readonly tokens: TokenSet } | { readonly ok: false; readonly error: AuthError; readonly outcome: RefreshOutcome };
+  type Attempt =
+    | { readonly ok: true; readonly tokens: TokenSet }
+    | {
+        readonly ok: false;
+        readonly error: AuthError;
+        readonly outcome: RefreshOutcome;
+        /** A new refresh token the provider issued in a 2xx the core refused (e.g. another user's ID token): not used. */
+        readonly unusedRefreshToken?: string;
+      };
 
   /**
    * One refresh at the provider. At start-up, with the provider metadata from
@@ -399,7 +409,7 @@ export function createSessionRefresh(ctx: AuthContext, hooks: SessionHooks = {})
     if (!discovered) {
       // Discovery failed: a success from the endpoint kept with the token is kept (the
       // refresh token may have rotated); a failure from an unconfirmed endpoint decides nothing.
-      return early.ok ? early : { ok: false, error: early.error, outcome: { kind: 'transient', reason: 'discovery failed' } };
+      return early.ok ? early : { ...early, outcome: { kind: 'transient', reason: 'discovery failed' } };
     }
     if (sameTokenEndpoint(discovered, provisional)) return early;
     log.warn('the provider\'s discovery names another token endpoint than the one kept with the session; its answer is dropped and the refresh goes to the discovered one');
@@ -443,8 +453,10 @@ export function createSessionRefresh(ctx: AuthContext, hooks: SessionHooks = {})
       const authError = toAuthError(error, 'refresh', [refreshToken, previousIdToken ?? '', ...ctx.sessionSecrets()]);
       if (answer && answerBody) answer = { ...answer, body: await answerBody };
       // A 2xx whose content could not be used is not an error response: it never ends the grant.
-      const outcome: RefreshOutcome = answer && answer.status >= 200 && answer.status < 300 ? { kind: 'transient', reason: `unusable HTTP ${answer.status} response` } : classifyRefreshFailure(answer, ctx.now());
-      return { ok: false, error: authError, outcome };
+      const success = answer !== undefined && answer.status >= 200 && answer.status < 300;
+      const outcome: RefreshOutcome = success ? { kind: 'transient', reason: `unusable HTTP ${answer?.status} response` } : classifyRefreshFailure(answer, ctx.now());
+      const issued = success ? issuedRefreshToken(answer?.body ?? '') : undefined;
+      return { ok: false, error: authError, outcome, ...(issued !== undefined && issued !== refreshToken ? { unusedRefreshToken: issued } : {}) };
     }
   }
 
@@ -584,4 +596,15 @@ export function createSessionRefresh(ctx: AuthContext, hooks: SessionHooks = {})
       await endSession({ code: error.code, message: error.message }, error, false);
     },
   };
+}
+
+/** The refresh_token of a token response body (RFC 6749 §5.1), or undefined when it has none or is not JSON. */
+function issuedRefreshToken(body: string): string | undefined {
+  try {
+    const parsed: unknown = JSON.parse(body);
+    const token = typeof parsed === 'object' && parsed !== null ? (parsed as Record<string, unknown>)['refresh_token'] : undefined;
+    return typeof token === 'string' && token !== '' ? token : undefined;
+  } catch {
+    return undefined;
+  }
 }

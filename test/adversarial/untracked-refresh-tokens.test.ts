@@ -236,6 +236,28 @@ describe('F1: refresh tokens the app stops tracking are revoked', () => {
     }
   });
 
+  it('a refresh answer refused as identity_unverified (an ID token for another user): the session ends, the keychain keeps its token, and the refresh token that answer issued is revoked', async () => {
+    provider.reset();
+    const kept = await keptSession(provider);
+    provider.reset();
+    const issued = captureRefreshTokens(provider);
+    provider.script = {
+      ...provider.script,
+      idTokenClaims: (claims, context) => (context.grantType === 'refresh_token' ? { ...claims, sub: 'someone-else' } : claims),
+    };
+    const client = hostileClient(provider, { vault: kept.vault });
+    try {
+      await client.auth.restore();
+      assert.equal(client.auth.getSession().status, 'signed-out');
+      const rotated = issued[0] as string;
+      assert.ok(rotated && rotated !== kept.refreshToken, 'the provider issued a new refresh token in that answer');
+      await revocationOf(provider, rotated, 'the refresh token of the refused answer');
+      assert.equal((await kept.vault.get(kept.key)) === kept.record, true, 'the keychain record is kept (nothing says the grant is dead)');
+    } finally {
+      client.auth.dispose();
+    }
+  });
+
   for (const [label, fail] of [
     ['the provider refuses the code (invalid_grant)', 'token'],
     ['the provider cannot be reached when "Sign in" is clicked', 'down'],
