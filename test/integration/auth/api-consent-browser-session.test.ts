@@ -14,13 +14,12 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { chromium, type Browser, type BrowserContext } from 'playwright-core';
 import { createAuthService, createMemoryVault, isAuthError, validateConfig, type AuthService } from '../../../main/auth/index';
 import { vaultKey } from '../../../main/auth/pending-flow';
 import { startDevProvider, type DevProvider } from '../../../main/dev-provider/dev-provider';
 import { startAudienceResourceServer, type AudienceResourceServer } from '../../support/audience-resource-server';
 import { waitFor } from '../../support/service-observers';
-import { CHROMIUM_ARGS, systemBrowserPath } from '../../support/system-browser';
+import { launchSharedBrowserSession, type SharedBrowserSession } from '../../support/shared-browser-session';
 
 const ORDERS = 'https://orders.api.test/';
 const REPORTS = 'https://reports.api.test/';
@@ -29,46 +28,23 @@ describe('incremental consent in the browser session of the sign-in (oidc-provid
   let provider: DevProvider;
   let orders: AudienceResourceServer;
   let reports: AudienceResourceServer;
-  let browser: Browser;
-  let context: BrowserContext;
+  let shared: SharedBrowserSession;
   let auth: AuthService | undefined;
 
   before(async () => {
     provider = await startDevProvider({ par: 'disabled', dpop: 'disabled', resourceServers: [{ indicator: ORDERS, scopes: ['orders.read'] }, { indicator: REPORTS, scopes: ['reports.read'] }] });
     orders = await startAudienceResourceServer({ issuer: provider.issuer, resource: ORDERS });
     reports = await startAudienceResourceServer({ issuer: provider.issuer, resource: REPORTS });
-    browser = await chromium.launch({ executablePath: systemBrowserPath(), headless: true, args: [...CHROMIUM_ARGS] });
-    context = await browser.newContext();
+    shared = await launchSharedBrowserSession();
   });
   after(async () => {
     auth?.dispose();
-    await context?.close();
-    await browser?.close();
+    await shared?.close();
     await orders?.close();
     await reports?.close();
     await provider?.close();
   });
 
-  /** Opens `url` in the shared context; logs in when the provider asks; waits until the browser is back at the app's listener. */
-  async function inTheSameBrowser(url: string): Promise<{ loginShown: boolean }> {
-    const page = await context.newPage();
-    try {
-      page.setDefaultTimeout(15_000);
-      await page.goto(url);
-      const loginShown = (await page.locator('#username').count()) > 0;
-      if (loginShown) {
-        await page.fill('#username', 'demo');
-        await page.fill('#password', 'demo');
-        await Promise.all([page.waitForURL((u) => u.hostname === '127.0.0.1' && u.pathname === '/callback'), page.click('button:has-text("Sign in")')]);
-      } else {
-        await page.waitForURL((u) => u.hostname === '127.0.0.1' && u.pathname === '/callback');
-      }
-      await page.waitForLoadState('load');
-      return { loginShown };
-    } finally {
-      await page.close();
-    }
-  }
 
   it('keeps the session after "Grant access"; the replaced refresh token is revoked at sign-out', async () => {
     const vault = createMemoryVault();
@@ -94,7 +70,7 @@ describe('incremental consent in the browser session of the sign-in (oidc-provid
 
     let url = nextOpened();
     await service.signIn();
-    assert.equal((await inTheSameBrowser(await url)).loginShown, true);
+    assert.equal((await shared.open(await url)).loginShown, true);
     await waitFor(() => service.getSession().status === 'signed-in', 'signed in');
     assert.equal((await service.callApi({ url: `${orders.baseUrl}whoami` })).status, 200);
     await assert.rejects(service.callApi({ url: `${reports.baseUrl}whoami` }), (error) => isAuthError(error) && error.code === 'consent_required');
@@ -108,7 +84,7 @@ describe('incremental consent in the browser session of the sign-in (oidc-provid
     const granted = service.grantApiAccess({ url: `${reports.baseUrl}whoami` });
     granted.catch(() => undefined);
     // The provider's session from the sign-in is used: no login page, the same grant extended.
-    assert.equal((await inTheSameBrowser(await url)).loginShown, false);
+    assert.equal((await shared.open(await url)).loginShown, false);
     assert.equal((await granted).status, 200);
 
     // The session lives on: a new token request with the new refresh token works (before the fix: invalid_grant, session ended).

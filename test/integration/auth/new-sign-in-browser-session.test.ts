@@ -14,51 +14,27 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { chromium, type Browser, type BrowserContext } from 'playwright-core';
 import { createAuthService, createMemoryVault, validateConfig, type AuthService } from '../../../main/auth/index';
 import { vaultKey } from '../../../main/auth/pending-flow';
 import { startDevProvider, type DevProvider } from '../../../main/dev-provider/dev-provider';
 import { waitFor } from '../../support/service-observers';
-import { CHROMIUM_ARGS, systemBrowserPath } from '../../support/system-browser';
+import { launchSharedBrowserSession, type SharedBrowserSession } from '../../support/shared-browser-session';
 
 describe('a new sign-in of the same user while a session is kept, in the same browser session (oidc-provider extends the grant)', () => {
   let provider: DevProvider;
-  let browser: Browser;
-  let context: BrowserContext;
+  let shared: SharedBrowserSession;
   const services: AuthService[] = [];
 
   before(async () => {
     provider = await startDevProvider({ par: 'disabled', dpop: 'disabled' });
-    browser = await chromium.launch({ executablePath: systemBrowserPath(), headless: true, args: [...CHROMIUM_ARGS] });
-    context = await browser.newContext();
+    shared = await launchSharedBrowserSession();
   });
   after(async () => {
     for (const service of services) service.dispose();
-    await context?.close();
-    await browser?.close();
+    await shared?.close();
     await provider?.close();
   });
 
-  /** Opens `url` in the shared context; logs in when asked; waits until the browser is back at the app's listener. */
-  async function inTheSameBrowser(url: string): Promise<{ loginShown: boolean }> {
-    const page = await context.newPage();
-    try {
-      page.setDefaultTimeout(15_000);
-      await page.goto(url);
-      const loginShown = (await page.locator('#username').count()) > 0;
-      if (loginShown) {
-        await page.fill('#username', 'demo');
-        await page.fill('#password', 'demo');
-        await Promise.all([page.waitForURL((u) => u.hostname === '127.0.0.1' && u.pathname === '/callback'), page.click('button:has-text("Sign in")')]);
-      } else {
-        await page.waitForURL((u) => u.hostname === '127.0.0.1' && u.pathname === '/callback');
-      }
-      await page.waitForLoadState('load');
-      return { loginShown };
-    } finally {
-      await page.close();
-    }
-  }
 
   it('the new session lives; the kept token is set aside in its record and revoked at sign-out', async () => {
     const vault = createMemoryVault();
@@ -78,7 +54,7 @@ describe('a new sign-in of the same user while a session is kept, in the same br
     const first = start();
     let url = first.nextOpened();
     await first.service.signIn();
-    assert.equal((await inTheSameBrowser(await url)).loginShown, true);
+    assert.equal((await shared.open(await url)).loginShown, true);
     await waitFor(() => first.service.getSession().status === 'signed-in', 'signed in');
     await waitFor(async () => (await record()) !== undefined, 'the kept session in the keychain');
     const kept = (await record())?.refreshToken as string;
@@ -88,7 +64,7 @@ describe('a new sign-in of the same user while a session is kept, in the same br
     const second = start();
     url = second.nextOpened();
     await second.service.signIn();
-    assert.equal((await inTheSameBrowser(await url)).loginShown, false, "the provider's session from the first sign-in is used");
+    assert.equal((await shared.open(await url)).loginShown, false, "the provider's session from the first sign-in is used");
     await waitFor(() => second.service.getSession().status === 'signed-in', 'signed in again');
     await waitFor(async () => {
       const now = await record();
