@@ -109,6 +109,45 @@ export function createSignInFlow(ctx: AuthContext, session: { establishNewGrant(
     });
   }
 
+  /**
+   * What every browser round-trip starts with (RFC 7636 §4.1–4.2, OIDC Core
+   * §3.1.2.1): the DPoP key when in use, a fresh verifier, state and nonce, the
+   * S256 challenge, and the redirect URI (a one-flow loopback listener in
+   * loopback mode, which the caller closes if it gives up).
+   */
+  async function prepareFlow(meta: Awaited<ReturnType<typeof ctx.providerWithKeys>>, dpop: ReturnType<typeof decideDpop>) {
+    const dpopKey = dpop.use ? await DpopKey.generate(dpop.alg) : undefined;
+    const verifier = createCodeVerifier();
+    const stateParam = createState();
+    const nonce = createNonce();
+    const challenge = await challengeFromVerifier(verifier);
+    let redirectUri = mode.uri;
+    let listener: LoopbackListener | undefined;
+    if (mode.kind === 'loopback') {
+      listener = await startLoopbackListener(mode.uri, handleLoopbackCallback).catch((error: unknown) => {
+        throw loopbackError(mode.uri, error);
+      });
+      redirectUri = listener.redirectUri;
+    }
+    try {
+      const pending = new PendingFlow({ state: stateParam, nonce, verifier, redirectUri, issuer: config.issuer, clientId: config.clientId, createdAt: ctx.now(), dpopKey });
+      return { pending, listener, configuration: clientConfiguration(meta, config, ctx.deps), dpopKey, redirectUri, stateParam, nonce, challenge };
+    } catch (error) {
+      void listener?.close();
+      throw error;
+    }
+  }
+
+  /** Hands the authorize URL to the system browser (RFC 8252 §6); a failure is `browser_open_failed`. */
+  async function openBrowser(authorizeUrl: URL): Promise<void> {
+    log.info(`opening the browser at ${redactUrl(authorizeUrl)}`);
+    try {
+      await ctx.options.openExternal(authorizeUrl.href);
+    } catch (error) {
+      throw new AuthError('browser_open_failed', 'The web browser could not be opened. Check that a default browser is set, then try again.', { cause: error });
+    }
+  }
+
   async function signIn(): Promise<void> {
     if (ctx.disposed) throw new AuthError('internal_error', 'The sign-in service has been shut down.');
     if (ctx.state.status === 'signed-in') throw new AuthError('already_signed_in', 'You are already signed in. Sign out first to use another account.');
@@ -126,21 +165,10 @@ export function createSignInFlow(ctx: AuthContext, session: { establishNewGrant(
       // Keys are fetched in the background while the user is in the browser,
       // so the callback finds them fresh.
       if (jwksIsAging(meta)) void refreshJwks(meta, ctx.deps).catch((error: unknown) => log.warn(`JWKS refresh failed: ${redactText(String(error))}`));
-      const dpopKey = dpop.use ? await DpopKey.generate(dpop.alg) : undefined;
-      const verifier = createCodeVerifier();
-      const stateParam = createState();
-      const nonce = createNonce();
-      const challenge = await challengeFromVerifier(verifier);
-      let redirectUri = mode.uri;
-      if (mode.kind === 'loopback') {
-        listener = await startLoopbackListener(mode.uri, handleLoopbackCallback).catch((error: unknown) => {
-          throw loopbackError(mode.uri, error);
-        });
-        redirectUri = listener.redirectUri;
-      }
+      const prepared = await prepareFlow(meta, dpop);
+      listener = prepared.listener;
+      const { pending, configuration, dpopKey, redirectUri, stateParam, nonce, challenge } = prepared;
       if (mine !== ctx.generation) throw new AuthError('flow_superseded', 'A newer sign-in replaced this one.');
-      const pending = new PendingFlow({ state: stateParam, nonce, verifier, redirectUri, issuer: config.issuer, clientId: config.clientId, createdAt: ctx.now(), dpopKey });
-      const configuration = clientConfiguration(meta, config, ctx.deps);
       const parameters: Record<string, string> = {
         ...config.authorizeParams,
         redirect_uri: redirectUri.href,
@@ -163,12 +191,7 @@ export function createSignInFlow(ctx: AuthContext, session: { establishNewGrant(
         // finish the flow. Not awaited: the browser should not wait for it.
         void ctx.inVaultOrder(() => ctx.vault.set(vaultKey('pending-flow', config), pending.persist())).catch((error: unknown) => log.warn(`could not keep the pending sign-in in the keychain: ${redactText(String(error))}`));
       }
-      log.info(`opening the browser at ${redactUrl(authorizeUrl)}`);
-      try {
-        await ctx.options.openExternal(authorizeUrl.href);
-      } catch (error) {
-        throw new AuthError('browser_open_failed', 'The web browser could not be opened. Check that a default browser is set, then try again.', { cause: error });
-      }
+      await openBrowser(authorizeUrl);
     } catch (error) {
       void listener?.close();
       const authError = toAuthError(error, 'authorization');
@@ -335,21 +358,10 @@ export function createSignInFlow(ctx: AuthContext, session: { establishNewGrant(
       const meta = await ctx.providerWithKeys();
       const par = decidePar(config.par, meta.server);
       const dpop = decideDpop(config.dpop, meta.server);
-      const dpopKey = dpop.use ? await DpopKey.generate(dpop.alg) : undefined;
-      const verifier = createCodeVerifier();
-      const stateParam = createState();
-      const nonce = createNonce();
-      const challenge = await challengeFromVerifier(verifier);
-      let redirectUri = mode.uri;
-      if (mode.kind === 'loopback') {
-        listener = await startLoopbackListener(mode.uri, handleLoopbackCallback).catch((error: unknown) => {
-          throw loopbackError(mode.uri, error);
-        });
-        redirectUri = listener.redirectUri;
-      }
+      const prepared = await prepareFlow(meta, dpop);
+      listener = prepared.listener;
+      const { pending, configuration, dpopKey, redirectUri, stateParam, nonce, challenge } = prepared;
       if (flow || generation !== ctx.generation) throw new AuthError('flow_superseded', 'The session changed before the browser opened.');
-      const pending = new PendingFlow({ state: stateParam, nonce, verifier, redirectUri, issuer: config.issuer, clientId: config.clientId, createdAt: ctx.now(), dpopKey });
-      const configuration = clientConfiguration(meta, config, ctx.deps);
       const parameters = new URLSearchParams({ ...config.authorizeParams, scope: config.scopes.join(' ') });
       for (const [name, value] of extra) if (name === 'scope') parameters.set(name, value);
       for (const name of new Set(extra.keys())) {
@@ -369,12 +381,7 @@ export function createSignInFlow(ctx: AuthContext, session: { establishNewGrant(
       listener = undefined;
       preparing = false;
       opened = true;
-      log.info(`opening the browser at ${redactUrl(authorizeUrl)}`);
-      try {
-        await ctx.options.openExternal(authorizeUrl.href);
-      } catch (error) {
-        throw new AuthError('browser_open_failed', 'The web browser could not be opened. Check that a default browser is set, then try again.', { cause: error });
-      }
+      await openBrowser(authorizeUrl);
     } catch (error) {
       void listener?.close();
       const authError = toAuthError(error, 'authorization');
