@@ -13,22 +13,24 @@
  * Run it after changing anything under renderer/, look at the pictures, and
  * commit them with the change.
  */
-import { spawnSync } from 'node:child_process';
 import { mkdir, mkdtemp, rm, stat } from 'node:fs/promises';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Page } from 'playwright-core';
-import type { ProviderInfo, SessionState, UserInfo } from '../main/ipc/contract';
+import type { ApiInfo, ProviderInfo, SessionState, UserInfo } from '../main/ipc/contract';
 import { APP_IDENTITY } from '../main/app-identity';
-import { APP_ORIGIN, createAppProtocolHandler } from '../main/shell/app-protocol';
 import { notConfiguredMessage } from '../main/shell/auth-config';
 import { systemBrowserPath } from '../test/support/browser-path';
+import { buildRenderer, serveRenderer } from '../test/support/renderer-page';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const OUT_DIR = path.join(root, 'docs', 'screenshots');
+/** The APIs section of the signed-in screen (issue 18): one API in use, one that needs consent. */
+const APIS: readonly ApiInfo[] = [
+  { name: 'Orders', baseUrl: 'https://orders.example.com/', state: 'ready' },
+  { name: 'Reports', baseUrl: 'https://reports.example.com/', state: 'consent_required' },
+];
 const BROWSER = systemBrowserPath();
 /** The app window's default width (main/shell/window-options.ts); each picture is as tall as its screen, at least this. */
 const VIEWPORT = { width: 520, height: 420 };
@@ -111,6 +113,9 @@ function bridgeScript(state: SessionState, provider: ProviderInfo): string {
         signOut: () => ok(undefined),
         getUserInfo: () => ok(${JSON.stringify(claims)}),
         callApi: () => ok({ status: 200, contentType: null, body: null }),
+        getApis: () => ok(${JSON.stringify(APIS)}),
+        grantApiAccess: () => ok({ status: 200, contentType: null, body: null }),
+        stepUpApi: () => ok({ status: 200, contentType: null, body: null }),
         recheckConfiguration: () => ok(state),
         copySignInLink: () => ok(undefined),
         copyErrorDetails: () => ok(undefined),
@@ -122,24 +127,10 @@ function bridgeScript(state: SessionState, provider: ProviderInfo): string {
 
 async function main(): Promise<void> {
   const buildDir = await mkdtemp(path.join(tmpdir(), 'screenshots-'));
-  const server = createServer();
+  // The renderer tests' own build and app:// server (test/support/renderer-page.ts).
+  buildRenderer(buildDir);
+  const { server, origin } = await serveRenderer(path.join(buildDir, 'renderer'));
   try {
-    const build = spawnSync(process.execPath, [path.join(root, 'scripts/build.mjs'), '--renderer-only', '--quiet', '--out', buildDir], { encoding: 'utf8' });
-    if (build.status !== 0) throw new Error(`the renderer build failed: ${build.stderr || build.stdout}`);
-    const handler = createAppProtocolHandler({ rootDir: path.join(buildDir, 'renderer') });
-    server.on('request', (req, res) => {
-      handler(new Request(`${APP_ORIGIN}${req.url ?? '/'}`, { method: req.method ?? 'GET' }))
-        .then(async (response) => {
-          res.writeHead(response.status, Object.fromEntries(response.headers));
-          res.end(Buffer.from(await response.arrayBuffer()));
-        })
-        .catch(() => {
-          res.writeHead(500);
-          res.end();
-        });
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
     await mkdir(OUT_DIR, { recursive: true });
     const browser = await chromium.launch({ executablePath: BROWSER, headless: true, args: ['--no-sandbox', '--disable-gpu', '--font-render-hinting=none'] });

@@ -9,21 +9,17 @@
  * browser). Same page set-up as renderer.test.ts (see there for the why).
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
-import * as esbuild from 'esbuild';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { createAuthService, createMemoryVault, validateConfig, type AuthService, type SessionState } from '../../../main/auth/index';
 import { ACR_STRONG, DEMO_ONE_TIME_CODE } from '../../../main/dev-provider/demo-account';
 import { startDevProvider, type DevProvider } from '../../../main/dev-provider/dev-provider';
-import { APP_ORIGIN, createAppProtocolHandler } from '../../../main/shell/app-protocol';
+import { APP_ORIGIN } from '../../../main/shell/app-protocol';
 import { createIpcRouter, type IpcMainLike } from '../../../main/shell/ipc-handlers';
 import { providerInfoFor, registerSessionHandlers } from '../../../main/shell/session-handlers';
 import { appOriginOf, type IpcEventLike } from '../../../main/shell/trusted-sender';
@@ -31,69 +27,14 @@ import { toWireState } from '../../../main/shell/wire';
 import { APP_IDENTITY } from '../../../main/app-identity';
 import { startAudienceResourceServer, type AudienceResourceServer } from '../../support/audience-resource-server';
 import { CHROMIUM_ARGS, launchSystemBrowser, systemBrowserPath, type SystemBrowser } from '../../support/system-browser';
+import { bridgeInitScript, buildRenderer, serveRenderer } from '../../support/renderer-page';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const require = createRequire(import.meta.url);
 const silent = { info() {}, warn() {}, error() {} };
 
 const ORDERS = 'https://orders.api.test/';
 const REPORTS = 'https://reports.api.test/';
 const ADMIN = 'https://admin.api.test/';
-
-function buildRenderer(outDir: string): void {
-  const result = spawnSync(process.execPath, [path.join(root, 'scripts/build.mjs'), '--renderer-only', '--quiet', '--out', outDir], { encoding: 'utf8' });
-  if (result.status !== 0) throw new Error(`the renderer build failed: ${result.stderr || result.stdout}`);
-}
-
-async function bridgeInitScript(): Promise<string> {
-  const result = await esbuild.build({
-    stdin: {
-      resolveDir: root,
-      loader: 'ts',
-      sourcefile: 'api-panel-test-preload.ts',
-      contents: `
-        import { createSessionBridge } from './main/shell/preload-api';
-        const listeners = new Map();
-        const transport = {
-          invoke: (channel, ...args) => window.__ipcInvoke(channel, args),
-          on: (channel, listener) => {
-            if (!listeners.has(channel)) listeners.set(channel, new Set());
-            listeners.get(channel).add(listener);
-          },
-          removeListener: (channel, listener) => listeners.get(channel)?.delete(listener),
-        };
-        Object.defineProperty(window, '__ipcEmit', {
-          value: (channel, payload) => { for (const listener of listeners.get(channel) ?? []) listener({ sender: 'ipc' }, payload); },
-        });
-        Object.defineProperty(window, 'session', { value: createSessionBridge(transport), enumerable: true });
-      `,
-    },
-    bundle: true,
-    format: 'iife',
-    write: false,
-    logLevel: 'silent',
-  });
-  const file = result.outputFiles[0];
-  if (!file) throw new Error('esbuild produced no preload bundle');
-  return file.text;
-}
-
-async function serveRenderer(rendererDir: string): Promise<{ server: Server; origin: string }> {
-  const handler = createAppProtocolHandler({ rootDir: rendererDir });
-  const server = createServer((req, res) => {
-    handler(new Request(`${APP_ORIGIN}${req.url ?? '/'}`, { method: req.method ?? 'GET' }))
-      .then(async (response) => {
-        res.writeHead(response.status, Object.fromEntries(response.headers));
-        res.end(Buffer.from(await response.arrayBuffer()));
-      })
-      .catch(() => {
-        res.writeHead(500);
-        res.end();
-      });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { server, origin: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
-}
 
 interface AxeViolation {
   readonly id: string;

@@ -19,20 +19,16 @@
  * frame, as Electron would for the real window.
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
-import * as esbuild from 'esbuild';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { createAuthService, createMemoryVault, loadConfig, type AuthService, type SessionState } from '../../../main/auth/index';
 import { startDevProvider } from '../../../main/dev-provider/dev-provider';
-import { APP_ORIGIN, createAppProtocolHandler } from '../../../main/shell/app-protocol';
+import { APP_ORIGIN } from '../../../main/shell/app-protocol';
 import { resolveAuthConfig, type DevProviderHandle } from '../../../main/shell/auth-config';
 import { bootAuth } from '../../../main/shell/boot';
 import { buildContentSecurityPolicy } from '../../../main/shell/content-security-policy';
@@ -46,8 +42,8 @@ import { toWireState } from '../../../main/shell/wire';
 import { APP_IDENTITY } from '../../../main/app-identity';
 import { CHROMIUM_ARGS, launchSystemBrowser, systemBrowserPath, type SystemBrowser } from '../../support/system-browser';
 import { assertNoSecret, assertSecretEqual, assertSecretNotEqual } from '../../support/secret-assert';
+import { bridgeInitScript, buildRenderer, serveRenderer } from '../../support/renderer-page';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const require = createRequire(import.meta.url);
 const silent = { info() {}, warn() {}, error() {} };
 
@@ -56,65 +52,6 @@ interface AxeViolation {
   readonly impact: string | null;
   readonly help: string;
   readonly nodes: string[];
-}
-
-/** Runs the same build the app uses, renderer only, into `outDir`. */
-function buildRenderer(outDir: string): void {
-  const result = spawnSync(process.execPath, [path.join(root, 'scripts/build.mjs'), '--renderer-only', '--quiet', '--out', outDir], { encoding: 'utf8' });
-  if (result.status !== 0) throw new Error(`the renderer build failed: ${result.stderr || result.stdout}`);
-}
-
-/** The preload's real API, bundled for an init script, over a transport that plays ipcRenderer. */
-async function bridgeInitScript(): Promise<string> {
-  const result = await esbuild.build({
-    stdin: {
-      resolveDir: root,
-      loader: 'ts',
-      sourcefile: 'renderer-test-preload.ts',
-      contents: `
-        import { createSessionBridge } from './main/shell/preload-api';
-        const listeners = new Map();
-        const transport = {
-          invoke: (channel, ...args) => window.__ipcInvoke(channel, args),
-          on: (channel, listener) => {
-            if (!listeners.has(channel)) listeners.set(channel, new Set());
-            listeners.get(channel).add(listener);
-          },
-          removeListener: (channel, listener) => listeners.get(channel)?.delete(listener),
-        };
-        Object.defineProperty(window, '__ipcEmit', {
-          value: (channel, payload) => { for (const listener of listeners.get(channel) ?? []) listener({ sender: 'ipc' }, payload); },
-        });
-        Object.defineProperty(window, 'session', { value: createSessionBridge(transport), enumerable: true });
-      `,
-    },
-    bundle: true,
-    format: 'iife',
-    write: false,
-    logLevel: 'silent',
-  });
-  const file = result.outputFiles[0];
-  if (!file) throw new Error('esbuild produced no preload bundle');
-  return file.text;
-}
-
-/** Serves dist/renderer from a temp folder through the app:// handler. */
-async function serveRenderer(rendererDir: string): Promise<{ server: Server; origin: string }> {
-  const handler = createAppProtocolHandler({ rootDir: rendererDir });
-  const server = createServer((req, res) => {
-    handler(new Request(`${APP_ORIGIN}${req.url ?? '/'}`, { method: req.method ?? 'GET' }))
-      .then(async (response) => {
-        res.writeHead(response.status, Object.fromEntries(response.headers));
-        res.end(Buffer.from(await response.arrayBuffer()));
-      })
-      .catch(() => {
-        res.writeHead(500);
-        res.end();
-      });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return { server, origin: `http://127.0.0.1:${port}` };
 }
 
 describe('renderer in Chromium against the real core', () => {
